@@ -1,0 +1,198 @@
+//! The contract between the BPF programs the backend generates and the runtime that reads them.
+//!
+//! Everything both sides must agree on is defined here and nowhere else: object names, the ring
+//! buffer record format, how map keys and values are encoded, and the histogram bucket functions.
+//! The backend emits code that follows these rules; the runtime decodes with them.
+//!
+//! # Ring buffer records
+//! Each record is a `u64` [`crate::ActionId`] followed by the action's arguments laid out with
+//! [`event_layout`] (offsets relative to the payload, which starts at byte 8).
+//!
+//! # Map keys
+//! A scalar map (no key) uses one `u64` key of value 0. A keyed map's key is the key type's bytes
+//! ([`crate::Type::size`], C layout for tuples). Histogram maps append the bucket index: the user
+//! key padded to 8 bytes, then a `u64` bucket index ([`hist_key_layout`]).
+//!
+//! # Map values
+//! Plain values are stored as their type's bytes in a shared hash map. Aggregations live in
+//! per-CPU hash maps; each CPU's slot holds (all fields little-endian 64-bit):
+//! - `count`, `sum`, `hist`, `lhist`: one counter;
+//! - `min`, `max`: `{ value: i64, is_set: u64 }` ([`MINMAX_VALUE`], [`MINMAX_IS_SET`]);
+//! - `avg`, `stats`: `{ count: u64, total: i64 }` ([`AVG_COUNT`], [`AVG_TOTAL`]).
+
+use crate::program::{MapDecl, MapKind};
+use crate::types::{round_up, StructLayout, Type};
+
+/// ELF name of the BPF ring buffer that carries action records.
+pub const EVENTS_MAP: &str = "oxt_events";
+/// ELF name of the per-CPU array (one `u64` slot) that counts records lost because the ring
+/// buffer was full.
+pub const LOST_MAP: &str = "oxt_lost";
+/// ELF name of the array map (one entry, [`Globals`] layout) the runtime fills before attaching.
+pub const GLOBALS_MAP: &str = "oxt_globals";
+/// ELF name of the per-CPU array holding scratch memory for large values (strings, keys).
+pub const SCRATCH_MAP: &str = "oxt_scratch";
+
+/// Byte offsets in the one entry of [`GLOBALS_MAP`].
+pub struct Globals;
+impl Globals {
+    /// `u64`: `bpf_ktime_get_ns()` when tracing started (for `elapsed`).
+    pub const START_NS: u32 = 0;
+    /// Total size of the entry.
+    pub const SIZE: u32 = 8;
+}
+
+/// Size of the record header (the action id).
+pub const EVENT_HEADER_SIZE: u32 = 8;
+
+/// Byte offset of `value` in a min/max per-CPU slot.
+pub const MINMAX_VALUE: u32 = 0;
+/// Byte offset of `is_set` in a min/max per-CPU slot.
+pub const MINMAX_IS_SET: u32 = 8;
+/// Byte offset of `count` in an avg/stats per-CPU slot.
+pub const AVG_COUNT: u32 = 0;
+/// Byte offset of `total` in an avg/stats per-CPU slot.
+pub const AVG_TOTAL: u32 = 8;
+
+/// The ELF symbol name of map number `id` (short: the kernel keeps 15 characters of map names).
+pub fn map_symbol(id: u32) -> String {
+    format!("m{id}")
+}
+
+/// The ELF function name of the BPF program for attach site `site` of probe `probe`.
+pub fn program_symbol(probe: usize, site: usize) -> String {
+    format!("p{probe}_{site}")
+}
+
+/// Layout of an action's arguments in a ring buffer record, relative to the payload start.
+pub fn event_layout(args: &[Type]) -> StructLayout {
+    StructLayout::of(args.iter())
+}
+
+/// Size in bytes of a map's key.
+pub fn key_size(map: &MapDecl) -> u32 {
+    let user = map.key.as_ref().map_or(8, Type::size).max(1);
+    if is_histogram(&map.kind) {
+        hist_key_layout(map).1 + 8
+    } else {
+        user
+    }
+}
+
+/// For histogram maps: (size of the user key part, offset of the `u64` bucket index).
+pub fn hist_key_layout(map: &MapDecl) -> (u32, u32) {
+    let user = map.key.as_ref().map_or(0, Type::size);
+    (user, round_up(user, 8))
+}
+
+/// Size in bytes of one value slot (one CPU's slot for per-CPU maps).
+pub fn value_size(kind: &MapKind) -> u32 {
+    match kind {
+        MapKind::Value(t) => t.size().max(1),
+        MapKind::Count | MapKind::Sum(_) | MapKind::Hist { .. } | MapKind::Lhist { .. } => 8,
+        MapKind::Min(_) | MapKind::Max(_) | MapKind::Avg(_) | MapKind::Stats(_) => 16,
+    }
+}
+
+/// True for `hist` and `lhist`, whose keys carry a bucket index.
+pub fn is_histogram(kind: &MapKind) -> bool {
+    matches!(kind, MapKind::Hist { .. } | MapKind::Lhist { .. })
+}
+
+/// Bucket index of `value` in a `hist(value, k)` map.
+///
+/// Index 0 holds negative values, 1 holds 0. Values `1 ..= 2^k - 1` each have a bucket of their
+/// own (indexes `2 ..= 2^k`). Above that, each power-of-two range `[2^p, 2^(p+1))` with `p >= k` is
+/// split into `2^k` equal buckets: index `1 + 2^k + (p - k) * 2^k + sub`.
+/// With `k = 0` this is bpftrace's classic `[0] [1] [2, 4) [4, 8) ...`.
+pub fn hist_index(value: i64, k: u8) -> u64 {
+    if value < 0 {
+        return 0;
+    }
+    if value == 0 {
+        return 1;
+    }
+    let v = value as u64;
+    let n = 1u64 << k;
+    let p = 63 - u64::from(v.leading_zeros());
+    if p < u64::from(k) {
+        return 1 + v;
+    }
+    let sub = (v >> (p - u64::from(k))) & (n - 1);
+    1 + n + (p - u64::from(k)) * n + sub
+}
+
+/// The values a `hist` bucket holds: `(low, high)` with `high` exclusive; index 0 (negative) is
+/// `(i64::MIN, 0)`. `high` saturates at `u64::MAX` for the last bucket.
+pub fn hist_bounds(index: u64, k: u8) -> (i128, i128) {
+    let n = 1u64 << k;
+    match index {
+        0 => (i64::MIN as i128, 0),
+        1 => (0, 1),
+        i if i <= n => ((i - 1) as i128, i as i128),
+        i => {
+            let rel = i - 1 - n;
+            let p = rel / n + u64::from(k);
+            let sub = rel % n;
+            let width = 1i128 << (p - u64::from(k));
+            let low = (1i128 << p) + sub as i128 * width;
+            (low, low + width)
+        }
+    }
+}
+
+/// Bucket index of `value` in `lhist(value, min, max, step)`: 0 below `min`, `1 + (value - min) / step`
+/// inside, and [`lhist_buckets`]` + 1` at or above `max`.
+pub fn lhist_index(value: i64, min: i64, max: i64, step: i64) -> u64 {
+    if value < min {
+        0
+    } else if value >= max {
+        lhist_buckets(min, max, step) + 1
+    } else {
+        1 + ((value - min) / step.max(1)) as u64
+    }
+}
+
+/// Number of in-range buckets of `lhist(_, min, max, step)`.
+pub fn lhist_buckets(min: i64, max: i64, step: i64) -> u64 {
+    ((max - min) / step.max(1)) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hist_k0_matches_bpftrace_buckets() {
+        assert_eq!(hist_index(-5, 0), 0);
+        assert_eq!(hist_index(0, 0), 1);
+        assert_eq!(hist_index(1, 0), 2);
+        assert_eq!(hist_index(2, 0), 3);
+        assert_eq!(hist_index(3, 0), 3);
+        assert_eq!(hist_index(4, 0), 4);
+        assert_eq!(hist_bounds(3, 0), (2, 4));
+        assert_eq!(hist_bounds(4, 0), (4, 8));
+    }
+
+    #[test]
+    fn hist_index_and_bounds_agree_for_every_k() {
+        for k in 0..=5u8 {
+            let mut last = 0;
+            for v in (0..5000i64).chain([1 << 40, (1 << 40) + 12345, i64::MAX]) {
+                let i = hist_index(v, k);
+                assert!(i >= last, "index must not decrease (k={k}, v={v})");
+                last = i;
+                let (lo, hi) = hist_bounds(i, k);
+                assert!(lo <= v as i128 && (v as i128) < hi, "k={k} v={v} i={i} bounds={lo}..{hi}");
+            }
+        }
+    }
+
+    #[test]
+    fn lhist_buckets_are_linear() {
+        assert_eq!(lhist_index(-1, 0, 100, 10), 0);
+        assert_eq!(lhist_index(0, 0, 100, 10), 1);
+        assert_eq!(lhist_index(99, 0, 100, 10), 10);
+        assert_eq!(lhist_index(100, 0, 100, 10), 11);
+    }
+}

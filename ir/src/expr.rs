@@ -1,0 +1,208 @@
+//! Expressions: typed trees with spans.
+
+use crate::program::{MapId, VarId};
+use crate::span::Span;
+use crate::stmt::Stmt;
+use crate::types::{AddrSpace, Type};
+
+/// A typed expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    /// What it computes.
+    pub kind: ExprKind,
+    /// The type of its value.
+    pub ty: Type,
+    /// Its source text.
+    pub span: Span,
+}
+
+/// The kinds of expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// An integer constant, stored as its 64-bit two's-complement bits; `ty` gives width and sign.
+    Int(u64),
+    /// A boolean constant.
+    Bool(bool),
+    /// A string constant. Its type is `Str` with room for the text and the NUL.
+    Str(String),
+    /// A scratch variable's current value.
+    Var(VarId),
+    /// A map entry's value, or zero when the key is absent. `key` is `None` for scalar maps.
+    /// For aggregation maps this reads the combined value (count, sum, average, ...).
+    MapRead { map: MapId, key: Option<Box<Expr>> },
+    /// Whether the map has an entry for `key` (`has_key`).
+    MapHasKey { map: MapId, key: Box<Expr> },
+    /// Delete one entry; true when it existed.
+    MapDelete { map: MapId, key: Option<Box<Expr>> },
+    /// A builtin value of the running task or probe.
+    Builtin(Builtin),
+    /// A field of the probe's context read at a fixed byte offset (tracepoint fields; `ty` says
+    /// how many bytes and how to interpret them).
+    CtxField { offset: u32 },
+    /// A tracepoint `__data_loc` field at `offset`: a kernel pointer to the data it locates.
+    CtxDataLoc { offset: u32 },
+    /// Function argument `n` from the registers (kprobe, uprobe).
+    Arg(u8),
+    /// The return value register (kretprobe, uretprobe).
+    Retval,
+    /// A unary operator.
+    Unary { op: UnaryOp, operand: Box<Expr> },
+    /// A binary operator. Both operands have been converted to a common type for arithmetic
+    /// and comparisons; string comparisons have two `Str` operands.
+    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    /// Short-circuit `&&` (`and: true`) or `||`.
+    Logical { and: bool, lhs: Box<Expr>, rhs: Box<Expr> },
+    /// `cond ? then : otherwise`.
+    Ternary { cond: Box<Expr>, then: Box<Expr>, otherwise: Box<Expr> },
+    /// A conversion of an integer to another integer type (truncation or extension).
+    Cast(Box<Expr>),
+    /// A tuple built from its fields; the type is `Tuple`.
+    Tuple(Vec<Expr>),
+    /// A record built from its fields; the type is `Record`.
+    Record(Vec<Expr>),
+    /// Field `index` of a tuple or record.
+    Field { base: Box<Expr>, index: u32 },
+    /// Read a NUL-terminated string through a pointer, at most `ty`'s size bytes; `max_len`
+    /// further limits it at run time (`str(p, n)`).
+    ReadStr { ptr: Box<Expr>, space: AddrSpace, max_len: Option<Box<Expr>> },
+    /// Read a value of type `ty` through a pointer.
+    Deref { ptr: Box<Expr>, space: AddrSpace },
+    /// A call to a function that computes a value in BPF.
+    Call { func: Function, args: Vec<Expr> },
+    /// Statements followed by a value (a bpftrace block expression).
+    Block { stmts: Vec<Stmt>, value: Box<Expr> },
+}
+
+/// Builtin values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    /// Process id (tgid), uint32.
+    Pid,
+    /// Thread id, uint32.
+    Tid,
+    /// User id, uint32.
+    Uid,
+    /// Group id, uint32.
+    Gid,
+    /// Monotonic nanoseconds, uint64.
+    Nsecs,
+    /// Nanoseconds since tracing started, uint64.
+    Elapsed,
+    /// The current CPU, uint32.
+    Cpu,
+    /// Number of CPUs, uint32.
+    Ncpus,
+    /// The current task's name, `Str { size: 16 }`.
+    Comm,
+    /// The probe that fired, `ProbeName`.
+    Probe,
+    /// A pseudo-random uint32.
+    Rand,
+    /// The cgroup v2 id of the current task, uint64.
+    Cgroup,
+}
+
+impl Builtin {
+    /// The name as bpftrace spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Pid => "pid",
+            Builtin::Tid => "tid",
+            Builtin::Uid => "uid",
+            Builtin::Gid => "gid",
+            Builtin::Nsecs => "nsecs",
+            Builtin::Elapsed => "elapsed",
+            Builtin::Cpu => "cpu",
+            Builtin::Ncpus => "ncpus",
+            Builtin::Comm => "comm",
+            Builtin::Probe => "probe",
+            Builtin::Rand => "rand",
+            Builtin::Cgroup => "cgroup",
+        }
+    }
+}
+
+/// Functions evaluated in BPF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Function {
+    /// `strncmp(a, b, n)`: 0 when the first `n` bytes are equal (int64).
+    Strncmp,
+    /// `strcontains(haystack, needle)`: bool.
+    Strcontains,
+}
+
+/// Unary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    /// `-x`
+    Neg,
+    /// `!x` (logical, yields bool)
+    Not,
+    /// `~x`
+    BitNot,
+}
+
+/// Binary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    /// Division; by zero yields 0 rather than faulting, as the BPF instruction does.
+    Div,
+    /// Remainder; by zero leaves the dividend, as the BPF instruction does.
+    Mod,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    /// Shift right: arithmetic for signed operands, logical for unsigned.
+    Shr,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl BinaryOp {
+    /// The operator's C spelling.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Mod => "%",
+            BinaryOp::BitAnd => "&",
+            BinaryOp::BitOr => "|",
+            BinaryOp::BitXor => "^",
+            BinaryOp::Shl => "<<",
+            BinaryOp::Shr => ">>",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+        }
+    }
+
+    /// True for the comparisons, which yield bool.
+    pub fn is_comparison(self) -> bool {
+        matches!(self, BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge)
+    }
+}
+
+impl Expr {
+    /// A new expression.
+    pub fn new(kind: ExprKind, ty: Type, span: Span) -> Expr {
+        Expr { kind, ty, span }
+    }
+
+    /// An integer constant of type `ty`.
+    pub fn int(value: i64, ty: Type, span: Span) -> Expr {
+        Expr::new(ExprKind::Int(value as u64), ty, span)
+    }
+}

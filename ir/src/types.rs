@@ -1,0 +1,219 @@
+//! The value types of the IR, and their sizes and alignment in BPF memory.
+//!
+//! Layout is defined here, once: the backend writes values with it and the runtime reads them
+//! back with it, so the two always agree on where each byte is.
+
+use std::fmt;
+
+/// The type of an IR value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    /// No value (the type of statements and of calls that return nothing).
+    Void,
+    /// `true`/`false`, one byte.
+    Bool,
+    /// An integer of 8, 16, 32 or 64 bits.
+    Int(IntType),
+    /// A NUL-terminated string in a fixed-size buffer of `size` bytes (the NUL included).
+    Str { size: u32 },
+    /// Raw bytes read with `buf()`: a `u32` length followed by `size` bytes.
+    Buffer { size: u32 },
+    /// A fixed-size array.
+    Array { elem: Box<Type>, len: u32 },
+    /// A tuple: fields laid out like a C struct with natural alignment.
+    Tuple(Vec<Type>),
+    /// A record: a tuple whose fields have names.
+    Record(Vec<(String, Type)>),
+    /// A pointer to kernel or user memory. Its value is a 64-bit address.
+    Ptr { pointee: Box<Type>, space: AddrSpace },
+    /// The name of the probe that fired: a 64-bit index into [`crate::Program::probe_names`],
+    /// printed as the name.
+    ProbeName,
+}
+
+/// An integer type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct IntType {
+    /// 8, 16, 32 or 64.
+    pub bits: u8,
+    /// Whether the value is two's-complement signed.
+    pub signed: bool,
+}
+
+/// Which address space a pointer points into; decides the BPF helper used to read through it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AddrSpace {
+    /// Kernel memory (`bpf_probe_read_kernel`).
+    Kernel,
+    /// User memory of the current task (`bpf_probe_read_user`).
+    User,
+}
+
+impl IntType {
+    /// `int64`.
+    pub const I64: IntType = IntType { bits: 64, signed: true };
+    /// `uint64`.
+    pub const U64: IntType = IntType { bits: 64, signed: false };
+    /// `int32`.
+    pub const I32: IntType = IntType { bits: 32, signed: true };
+    /// `uint32`.
+    pub const U32: IntType = IntType { bits: 32, signed: false };
+
+    /// Size in bytes.
+    pub fn bytes(self) -> u32 {
+        u32::from(self.bits) / 8
+    }
+}
+
+impl Type {
+    /// `int64`.
+    pub const I64: Type = Type::Int(IntType::I64);
+    /// `uint64`.
+    pub const U64: Type = Type::Int(IntType::U64);
+    /// `int32`.
+    pub const I32: Type = Type::Int(IntType::I32);
+    /// `uint32`.
+    pub const U32: Type = Type::Int(IntType::U32);
+
+    /// An integer type of `bits` bits.
+    pub fn int(bits: u8, signed: bool) -> Type {
+        Type::Int(IntType { bits, signed })
+    }
+
+    /// True for integers and booleans.
+    pub fn is_integer(&self) -> bool {
+        matches!(self, Type::Int(_) | Type::Bool)
+    }
+
+    /// True for values the BPF program holds in a register (integers, booleans, pointers,
+    /// probe names); false for values that live in memory (strings, tuples, ...).
+    pub fn is_scalar(&self) -> bool {
+        matches!(self, Type::Int(_) | Type::Bool | Type::Ptr { .. } | Type::ProbeName)
+    }
+
+    /// Size in bytes of a value of this type in BPF memory (map keys and values, events).
+    pub fn size(&self) -> u32 {
+        match self {
+            Type::Void => 0,
+            Type::Bool => 1,
+            Type::Int(i) => i.bytes(),
+            Type::Str { size } => *size,
+            Type::Buffer { size } => 4 + *size,
+            Type::Array { elem, len } => elem.size() * len,
+            Type::Tuple(fields) => StructLayout::of(fields.iter()).size,
+            Type::Record(fields) => StructLayout::of(fields.iter().map(|(_, t)| t)).size,
+            Type::Ptr { .. } | Type::ProbeName => 8,
+        }
+    }
+
+    /// Alignment in bytes.
+    pub fn align(&self) -> u32 {
+        match self {
+            Type::Void | Type::Bool | Type::Str { .. } => 1,
+            Type::Int(i) => i.bytes(),
+            Type::Buffer { .. } => 4,
+            Type::Array { elem, .. } => elem.align(),
+            Type::Tuple(fields) => fields.iter().map(Type::align).max().unwrap_or(1),
+            Type::Record(fields) => fields.iter().map(|(_, t)| t.align()).max().unwrap_or(1),
+            Type::Ptr { .. } | Type::ProbeName => 8,
+        }
+    }
+}
+
+impl fmt::Display for Type {
+    /// bpftrace's spelling of the type, as used in diagnostics and the IR dump.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::Void => write!(f, "void"),
+            Type::Bool => write!(f, "bool"),
+            Type::Int(i) => write!(f, "{}int{}", if i.signed { "" } else { "u" }, i.bits),
+            Type::Str { size } => write!(f, "string[{size}]"),
+            Type::Buffer { size } => write!(f, "buffer[{size}]"),
+            Type::Array { elem, len } => write!(f, "{elem}[{len}]"),
+            Type::Tuple(fields) => {
+                write!(f, "(")?;
+                for (i, t) in fields.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{t}")?;
+                }
+                write!(f, ")")
+            }
+            Type::Record(fields) => {
+                write!(f, "(")?;
+                for (i, (n, t)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{n}: {t}")?;
+                }
+                write!(f, ")")
+            }
+            Type::Ptr { pointee, space } => {
+                write!(f, "{pointee} *")?;
+                if *space == AddrSpace::User {
+                    write!(f, " user")?;
+                }
+                Ok(())
+            }
+            Type::ProbeName => write!(f, "probe"),
+        }
+    }
+}
+
+/// Where each field of a C-like struct (a tuple, a record, a map key, an event payload) sits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StructLayout {
+    /// Byte offset of each field, in field order.
+    pub offsets: Vec<u32>,
+    /// Total size, padded to the struct's alignment.
+    pub size: u32,
+    /// Alignment of the whole struct.
+    pub align: u32,
+}
+
+impl StructLayout {
+    /// Lays out `fields` in order with natural alignment, like a C compiler does.
+    pub fn of<'a>(fields: impl IntoIterator<Item = &'a Type>) -> StructLayout {
+        let mut offsets = Vec::new();
+        let mut offset = 0u32;
+        let mut align = 1u32;
+        for t in fields {
+            let a = t.align();
+            align = align.max(a);
+            offset = round_up(offset, a);
+            offsets.push(offset);
+            offset += t.size();
+        }
+        StructLayout { offsets, size: round_up(offset, align), align }
+    }
+}
+
+/// Rounds `n` up to a multiple of `align` (a power of two, or 0/1 for no alignment).
+pub fn round_up(n: u32, align: u32) -> u32 {
+    if align <= 1 {
+        n
+    } else {
+        n.div_ceil(align) * align
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tuple_layout_is_c_like() {
+        let t = [Type::Bool, Type::I64, Type::Str { size: 3 }, Type::I32];
+        let l = StructLayout::of(t.iter());
+        assert_eq!(l.offsets, vec![0, 8, 16, 20]);
+        assert_eq!(l.size, 24);
+        assert_eq!(Type::Tuple(t.to_vec()).size(), 24);
+    }
+
+    #[test]
+    fn display_uses_bpftrace_names() {
+        assert_eq!(Type::Tuple(vec![Type::U32, Type::Str { size: 16 }]).to_string(), "(uint32, string[16])");
+    }
+}
