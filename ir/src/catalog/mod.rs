@@ -1,0 +1,334 @@
+//! The probe catalogue: where the compiler learns which probes exist and what arguments they carry.
+//!
+//! [`ProbeCatalog`] is the interface; [`TracefsCatalog`] reads the running kernel's tracefs and
+//! [`FixtureCatalog`] reads format files recorded from the project's machines (in
+//! `ir/fixtures/tracefs`), so tests run without root or tracefs. Both are lazy: matching a
+//! wildcard reads directory names only, and a `format` file is read and parsed the first time its
+//! tracepoint's format is asked for, then cached.
+
+pub mod glob;
+pub mod syscalls;
+pub mod tracefs_format;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+pub use glob::glob_match;
+pub use tracefs_format::{parse_format, FieldKind, TracepointField, TracepointFormat};
+
+/// Where the compiler learns which probes exist and what arguments they carry.
+pub trait ProbeCatalog {
+    /// Tracepoints "category:name" matching a glob pattern on each part (`*`, `?`, `[abc]`,
+    /// `{a,b}` alternatives), sorted, deduplicated. A pattern without wildcards must not list
+    /// directories (check that one directory exists). No match is `Ok` of an empty list; the
+    /// caller decides whether that is an error.
+    fn match_tracepoints(
+        &self,
+        category_glob: &str,
+        name_glob: &str,
+    ) -> Result<Vec<(String, String)>, CatalogError>;
+
+    /// The format of one tracepoint (parsed lazily, cached).
+    fn tracepoint_format(
+        &self,
+        category: &str,
+        name: &str,
+    ) -> Result<Arc<TracepointFormat>, CatalogError>;
+}
+
+/// Why the catalogue could not answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogError {
+    /// The thing asked for does not exist (`what` says what, e.g. `tracepoint syscalls:sys_enter_nope`).
+    NotFound {
+        /// What was looked for, for the message.
+        what: String,
+    },
+    /// Reading a directory or file failed for another reason than absence (e.g. permissions).
+    Io {
+        /// The path that could not be read.
+        path: PathBuf,
+        /// The operating system's explanation.
+        message: String,
+    },
+    /// A `format` file did not have the expected shape.
+    Parse {
+        /// The file that could not be parsed.
+        path: PathBuf,
+        /// What was wrong, with the line number.
+        message: String,
+    },
+}
+
+impl fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CatalogError::NotFound { what } => write!(f, "{what} not found"),
+            CatalogError::Io { path, message } => {
+                write!(f, "cannot read {}: {message}", path.display())
+            }
+            CatalogError::Parse { path, message } => {
+                write!(f, "cannot parse {}: {message}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for CatalogError {}
+
+impl CatalogError {
+    fn io(path: &Path, error: &io::Error) -> Self {
+        CatalogError::Io {
+            path: path.to_path_buf(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// The tracefs mount points tried by [`TracefsCatalog::new`], in order.
+pub const TRACEFS_ROOTS: &[&str] = &["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
+
+/// A catalogue over the running kernel's tracefs (`<root>/events/<category>/<name>/format`).
+/// It never mounts anything (the runtime does that) and never reads all format files.
+#[derive(Debug)]
+pub struct TracefsCatalog {
+    events: EventsDir,
+}
+
+impl TracefsCatalog {
+    /// The catalogue of the first of [`TRACEFS_ROOTS`] that has an `events` directory;
+    /// `NotFound` when tracefs is not mounted (or not readable) at either.
+    pub fn new() -> Result<Self, CatalogError> {
+        TRACEFS_ROOTS
+            .iter()
+            .map(Path::new)
+            .find(|root| root.join("events").is_dir())
+            .map(Self::at)
+            .ok_or_else(|| CatalogError::NotFound {
+                what: format!(
+                    "tracefs (no events directory under {})",
+                    TRACEFS_ROOTS.join(" or ")
+                ),
+            })
+    }
+
+    /// The catalogue of a tracefs mounted at `root` (the directory holding `events/`).
+    pub fn at(root: impl AsRef<Path>) -> Self {
+        TracefsCatalog {
+            events: EventsDir::new(root.as_ref().join("events")),
+        }
+    }
+
+    /// The `events` directory this catalogue reads.
+    pub fn events_dir(&self) -> &Path {
+        &self.events.root
+    }
+}
+
+impl ProbeCatalog for TracefsCatalog {
+    fn match_tracepoints(
+        &self,
+        category_glob: &str,
+        name_glob: &str,
+    ) -> Result<Vec<(String, String)>, CatalogError> {
+        self.events.match_tracepoints(category_glob, name_glob)
+    }
+
+    fn tracepoint_format(
+        &self,
+        category: &str,
+        name: &str,
+    ) -> Result<Arc<TracepointFormat>, CatalogError> {
+        self.events.tracepoint_format(category, name)
+    }
+}
+
+/// A catalogue over format files recorded from the project's machines (kernel 6.18, x86_64) into
+/// `ir/fixtures/tracefs/<category>/<name>/format` by `ir/fixtures/record-tracefs.sh`, for tests
+/// that must run without root. Same semantics as [`TracefsCatalog`], limited to the recorded
+/// categories.
+#[derive(Debug)]
+pub struct FixtureCatalog {
+    events: EventsDir,
+}
+
+impl FixtureCatalog {
+    /// The catalogue of the fixtures shipped in this crate (`$CARGO_MANIFEST_DIR/fixtures/tracefs`).
+    pub fn new() -> Self {
+        Self::at(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tracefs"))
+    }
+
+    /// The catalogue of a directory laid out like tracefs' `events/` (`<category>/<name>/format`).
+    pub fn at(path: impl AsRef<Path>) -> Self {
+        FixtureCatalog {
+            events: EventsDir::new(path.as_ref().to_path_buf()),
+        }
+    }
+
+    /// The directory this catalogue reads.
+    pub fn dir(&self) -> &Path {
+        &self.events.root
+    }
+}
+
+impl Default for FixtureCatalog {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ProbeCatalog for FixtureCatalog {
+    fn match_tracepoints(
+        &self,
+        category_glob: &str,
+        name_glob: &str,
+    ) -> Result<Vec<(String, String)>, CatalogError> {
+        self.events.match_tracepoints(category_glob, name_glob)
+    }
+
+    fn tracepoint_format(
+        &self,
+        category: &str,
+        name: &str,
+    ) -> Result<Arc<TracepointFormat>, CatalogError> {
+        self.events.tracepoint_format(category, name)
+    }
+}
+
+/// A directory laid out like tracefs' `events/`, with a cache of parsed formats. Shared by both
+/// catalogues so they cannot drift apart.
+#[derive(Debug)]
+struct EventsDir {
+    root: PathBuf,
+    formats: Mutex<HashMap<(String, String), Arc<TracepointFormat>>>,
+}
+
+impl EventsDir {
+    fn new(root: PathBuf) -> Self {
+        EventsDir {
+            root,
+            formats: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn match_tracepoints(
+        &self,
+        category_glob: &str,
+        name_glob: &str,
+    ) -> Result<Vec<(String, String)>, CatalogError> {
+        let mut out = Vec::new();
+        for category in self.matching_subdirs(&self.root, category_glob)? {
+            let dir = self.root.join(&category);
+            for name in self.matching_subdirs(&dir, name_glob)? {
+                out.push((category.clone(), name));
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Names of the subdirectories of `dir` matching `pattern`. Brace alternatives that are
+    /// literal names are checked one by one instead of listing `dir`.
+    fn matching_subdirs(&self, dir: &Path, pattern: &str) -> Result<Vec<String>, CatalogError> {
+        let alternatives = glob::expand_braces(pattern);
+        if alternatives.iter().all(|alt| !glob::has_wildcards(alt)) {
+            let mut out = Vec::new();
+            for alt in alternatives {
+                if is_plain_name(&alt) && is_dir(&dir.join(&alt))? {
+                    out.push(alt);
+                }
+            }
+            return Ok(out);
+        }
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            // A category that vanished (or was never there) simply has no tracepoints.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(CatalogError::io(dir, &e)),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| CatalogError::io(dir, &e))?;
+            // tracefs puts files (`enable`, `filter`, `header_page`, ...) next to the event
+            // directories; only directories are categories or events.
+            let is_directory = match entry.file_type() {
+                Ok(t) => t.is_dir(),
+                Err(e) => return Err(CatalogError::io(&entry.path(), &e)),
+            };
+            if !is_directory {
+                continue;
+            }
+            // Kernel event names are ASCII; anything else cannot be a tracepoint.
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            if glob::glob_match(pattern, &name) {
+                out.push(name);
+            }
+        }
+        Ok(out)
+    }
+
+    fn tracepoint_format(
+        &self,
+        category: &str,
+        name: &str,
+    ) -> Result<Arc<TracepointFormat>, CatalogError> {
+        let key = (category.to_string(), name.to_string());
+        if let Some(found) = self.cache().get(&key) {
+            return Ok(Arc::clone(found));
+        }
+        let not_found = || CatalogError::NotFound {
+            what: format!("tracepoint {category}:{name}"),
+        };
+        if !is_plain_name(category) || !is_plain_name(name) {
+            return Err(not_found());
+        }
+        let path = self.root.join(category).join(name).join("format");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(not_found()),
+            Err(e) => return Err(CatalogError::io(&path, &e)),
+        };
+        let format = parse_format(category, &text).map_err(|e| CatalogError::Parse {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        if format.name != name {
+            return Err(CatalogError::Parse {
+                path,
+                message: format!("the file names event {:?}, not {name:?}", format.name),
+            });
+        }
+        let format = Arc::new(format);
+        // Another thread may have parsed it meanwhile; either copy is equally good.
+        self.cache().insert(key, Arc::clone(&format));
+        Ok(format)
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Arc<TracepointFormat>>> {
+        // The map is only ever inserted into whole values, so a poisoned lock holds valid data.
+        self.formats.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Whether `s` can be one path component under `events/` (no separators, not `.`/`..`, not empty).
+fn is_plain_name(s: &str) -> bool {
+    !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\0'])
+}
+
+/// Whether `path` is a directory; absence is `false`, other failures are errors.
+fn is_dir(path: &Path) -> Result<bool, CatalogError> {
+    match std::fs::metadata(path) {
+        Ok(m) => Ok(m.is_dir()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(CatalogError::io(path, &e)),
+    }
+}
+
+#[cfg(test)]
+mod tests;
