@@ -1,0 +1,434 @@
+//! bpftrace's default text output: `print()` of values, map blocks (`print(@m, top, div)`), the
+//! map dump at exit, and `time()`.
+//!
+//! Formats follow the newest bpftrace (see `/work/shared/notes/bpftrace-language.md`, sections
+//! (d), (g) and (h)). Facts the notes do not pin down were checked against the newest bpftrace's
+//! published output code and Debian's bpftrace 0.17 on this machine; each one is written down next
+//! to the code that depends on it.
+
+use std::cmp::Ordering;
+use std::fmt::Write as _;
+
+use crate::value::{AvgState, Buckets, MapEntries, MapSnapshot, Value};
+
+/// Width of a histogram bar, in characters.
+const BAR_WIDTH: usize = 52;
+
+/// `print(v)` of a value: ints in decimal, strings raw at top level and quoted inside
+/// tuples/records, tuples `(1, "a")`, records `{ .a = 1, .b = 2 }`, arrays `[1,2]`, bools
+/// `true`/`false`, probe names raw, buffers hex-escaped, pointers `0x` + lowercase hex.
+///
+/// No trailing newline; the caller adds it.
+pub fn format_value(v: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v, false);
+    out
+}
+
+/// Writes `v`; `nested` is true inside tuples, records and arrays, where strings are quoted.
+fn write_value(out: &mut String, v: &Value, nested: bool) {
+    match v {
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Uint(u) => {
+            let _ = write!(out, "{u}");
+        }
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Str(s) => {
+            if nested {
+                out.push('"');
+                out.push_str(s);
+                out.push('"');
+            } else {
+                out.push_str(s);
+            }
+        }
+        Value::Buffer(b) => out.push_str(&escape_buffer(b)),
+        Value::ProbeName(p) => out.push_str(p),
+        // Newest bpftrace prints pointers as `0x` and lowercase hex (no padding).
+        Value::Pointer(p) => {
+            let _ = write!(out, "0x{p:x}");
+        }
+        // Tuples separate fields with ", "; arrays with "," (no space).
+        Value::Tuple(fields) => {
+            out.push('(');
+            for (i, f) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value(out, f, true);
+            }
+            out.push(')');
+        }
+        Value::Array(elems) => {
+            out.push('[');
+            for (i, e) in elems.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, e, true);
+            }
+            out.push(']');
+        }
+        // Records print `{ .a = 1, .b = 2 }`; an empty record prints `{}`.
+        Value::Record(fields) => {
+            if fields.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            out.push_str("{ ");
+            for (i, (name, f)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push('.');
+                out.push_str(name);
+                out.push_str(" = ");
+                write_value(out, f, true);
+            }
+            out.push_str(" }");
+        }
+    }
+}
+
+/// Hex-escapes a buffer the way bpftrace prints `buf()` values (and `%r`): printable ASCII
+/// (0x20..=0x7e) as is, every other byte as `\xNN` with two lowercase hex digits.
+pub fn escape_buffer(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if (0x20..=0x7e).contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
+/// A map key as printed between the brackets of `@m[...]`: strings unquoted, and for multi-key
+/// maps (tuple keys) the fields joined by `, ` without the tuple's parentheses.
+fn format_key(key: &Value) -> String {
+    match key {
+        Value::Tuple(fields) => {
+            let mut out = String::new();
+            for (i, f) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value(&mut out, f, false);
+            }
+            out
+        }
+        other => format_value(other),
+    }
+}
+
+/// `@name` or `@name[key]`.
+fn entry_name(map: &str, key: Option<&Value>) -> String {
+    match key {
+        Some(k) => format!("{map}[{}]", format_key(k)),
+        None => map.to_string(),
+    }
+}
+
+/// Divides a numeric value by `div` (truncating toward zero, as C does); other values are kept.
+fn divide(v: &Value, div: u64) -> Value {
+    match v {
+        Value::Int(i) => Value::Int((i128::from(*i) / i128::from(div)) as i64),
+        Value::Uint(u) => Value::Uint(u / div),
+        other => other.clone(),
+    }
+}
+
+/// Orders two optional keys (scalar entries have none and sort first).
+fn cmp_keys(a: &Option<Value>, b: &Option<Value>) -> Ordering {
+    a.cmp(b)
+}
+
+/// Keeps the last `top` items (all when `top` is 0).
+fn keep_top<T>(items: Vec<T>, top: u64) -> Vec<T> {
+    let len = items.len();
+    let top = usize::try_from(top).unwrap_or(usize::MAX);
+    if top == 0 || len <= top {
+        items
+    } else {
+        items.into_iter().skip(len - top).collect()
+    }
+}
+
+/// One map's block exactly as `print(@m, top, div)` prints it (top 0 = all, div 1 = as is).
+///
+/// Entries are sorted as the newest bpftrace sorts them: plain values, `count`, `sum`, `min` and
+/// `max` by value ascending, `avg` and `stats` by average, `hist`/`lhist` by their total count,
+/// and maps flagged `sort_by_value: false` by key. Ties are broken by key so the output is
+/// deterministic (bpftrace leaves their order to its hash table). `top` keeps the last `top`
+/// entries after sorting; `div` (0 counts as 1, as in bpftrace) divides plain values, the average
+/// of `avg`/`stats` (not their count or total) and `hist` bucket counts, but not `lhist` counts
+/// (newest bpftrace: "div has no effect on linear histograms").
+///
+/// An empty scalar map prints its zero value (`@x: 0`); an empty keyed map prints nothing.
+pub fn format_map(map: &MapSnapshot, top: u64, div: u64) -> String {
+    let div = div.max(1);
+    let mut out = String::new();
+    match &map.entries {
+        MapEntries::Values { entries, sort_by_value } => {
+            let mut sorted: Vec<&(Option<Value>, Value)> = entries.iter().collect();
+            let numeric = entries.iter().all(|(_, v)| v.as_i128().is_some());
+            if *sort_by_value && numeric {
+                sorted.sort_by(|a, b| a.1.as_i128().cmp(&b.1.as_i128()).then_with(|| cmp_keys(&a.0, &b.0)));
+            } else {
+                sorted.sort_by(|a, b| cmp_keys(&a.0, &b.0).then_with(|| a.1.cmp(&b.1)));
+            }
+            if sorted.is_empty() && !map.keyed {
+                let _ = writeln!(out, "{}: 0", map.name);
+            }
+            for (key, value) in keep_top(sorted, top) {
+                let _ = writeln!(out, "{}: {}", entry_name(&map.name, key.as_ref()), format_value(&divide(value, div)));
+            }
+        }
+        MapEntries::Avg(entries) | MapEntries::Stats(entries) => {
+            let stats = matches!(map.entries, MapEntries::Stats(_));
+            let mut sorted: Vec<&(Option<Value>, AvgState)> = entries.iter().collect();
+            sorted.sort_by(|a, b| a.1.average().cmp(&b.1.average()).then_with(|| cmp_keys(&a.0, &b.0)));
+            if sorted.is_empty() && !map.keyed {
+                let _ = writeln!(out, "{}: {}", map.name, format_avg(&AvgState::default(), stats, div));
+            }
+            for (key, state) in keep_top(sorted, top) {
+                let _ = writeln!(out, "{}: {}", entry_name(&map.name, key.as_ref()), format_avg(state, stats, div));
+            }
+        }
+        MapEntries::Hist { k, entries } => {
+            let k = (*k).min(MAX_HIST_K);
+            for (key, buckets) in keep_top(sort_hists(entries), top) {
+                let _ = writeln!(out, "{}:", entry_name(&map.name, key.as_ref()));
+                let rows = hist_rows(buckets, k, div);
+                write_rows(&mut out, &rows);
+                out.push('\n');
+            }
+        }
+        MapEntries::Lhist { min, max, step, entries } => {
+            for (key, buckets) in keep_top(sort_hists(entries), top) {
+                let _ = writeln!(out, "{}:", entry_name(&map.name, key.as_ref()));
+                let rows = lhist_rows(buckets, *min, *max, *step);
+                write_rows(&mut out, &rows);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// The text of an `avg` value (`2`) or a `stats` value (`{ .count = 3, .average = 2, .total = 6 }`,
+/// the newest format; 0.17 printed `count 3, average 2, total 6`). `div` divides the average only.
+fn format_avg(state: &AvgState, stats: bool, div: u64) -> String {
+    let average = (i128::from(state.average()) / i128::from(div)) as i64;
+    if stats {
+        format!("{{ .count = {}, .average = {average}, .total = {} }}", state.count, state.total)
+    } else {
+        average.to_string()
+    }
+}
+
+/// Sorts histogram entries by total count ascending, then by key.
+fn sort_hists(entries: &[(Option<Value>, Buckets)]) -> Vec<(&Option<Value>, &Buckets)> {
+    let total = |b: &Buckets| b.iter().fold(0u128, |acc, (_, c)| acc + u128::from(*c));
+    let mut sorted: Vec<(&Option<Value>, &Buckets)> = entries.iter().map(|(k, b)| (k, b)).collect();
+    sorted.sort_by(|a, b| total(a.1).cmp(&total(b.1)).then_with(|| cmp_keys(a.0, b.0)));
+    sorted
+}
+
+/// Largest `k` of `hist(n, k)` bpftrace accepts.
+const MAX_HIST_K: u8 = 5;
+
+/// Writes histogram rows: label left-aligned in 16 columns, count right-aligned in 8, ` |`, the
+/// bar left-aligned in 52 columns, `|`.
+///
+/// The bar length is computed as the newest bpftrace computes it, in single-precision floating
+/// point: `(int)((count / (float)max) * 52)`. That is floor(count * 52 / max) except where the
+/// float quotient rounds just below an integer.
+fn write_rows(out: &mut String, rows: &[(String, u64)]) {
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0);
+    for (label, count) in rows {
+        let bar = bar_len(*count, max);
+        let _ = writeln!(out, "{label:<16}{count:>8} |{:<BAR_WIDTH$}|", "@".repeat(bar));
+    }
+}
+
+/// Number of `@` characters for `count` out of `max` (0 when `max` is 0).
+fn bar_len(count: u64, max: u64) -> usize {
+    if max == 0 {
+        return 0;
+    }
+    let frac = count as f32 / max as f32;
+    let len = frac * BAR_WIDTH as f32;
+    (len as usize).min(BAR_WIDTH)
+}
+
+/// Sums counts per bucket index, dropping indexes above `limit`, and returns (index, count) sorted
+/// by index together with the first and last index holding a non-zero count.
+fn dense(buckets: &Buckets, limit: u64) -> Option<(Vec<u64>, u64)> {
+    let mut sums = std::collections::BTreeMap::<u64, u64>::new();
+    for &(i, c) in buckets {
+        if i <= limit && c > 0 {
+            let e = sums.entry(i).or_insert(0);
+            *e = e.saturating_add(c);
+        }
+    }
+    let first = *sums.keys().next()?;
+    let last = *sums.keys().next_back()?;
+    let counts = (first..=last).map(|i| sums.get(&i).copied().unwrap_or(0)).collect();
+    Some((counts, first))
+}
+
+/// The text of a `hist` bound: K/M/G/T/P/E by powers of 1024, chosen (as bpftrace chooses them)
+/// from the power of two of the bucket: a bound `2^p * m` with `m` in `[2^k, 2^(k+1))` gets the
+/// suffix for `p / 10` and prints `bound >> (10 * (p / 10))`. For k = 0 this is simply "multiples of
+/// 1024 get a suffix"; with sub-buckets e.g. `hist(n, 2)` prints `[3584, 4K)` but `[3584K, 4M)`.
+fn hist_label(bound: i128, k: u8) -> String {
+    if bound <= 0 {
+        return bound.to_string();
+    }
+    let msb = 127 - bound.leading_zeros();
+    let power = msb.saturating_sub(u32::from(k));
+    let decade = (power / 10).min(6);
+    if decade == 0 {
+        return bound.to_string();
+    }
+    let suffix = ['K', 'M', 'G', 'T', 'P', 'E'][decade as usize - 1];
+    format!("{}{suffix}", bound >> (10 * decade))
+}
+
+/// Rows of a `hist(n, k)` block: every bucket from the first to the last non-zero one.
+///
+/// Labels: `(..., 0)` for negative values, `[v]` for buckets holding one value, `[lo, hi)`
+/// otherwise. Counts are divided by `div`.
+fn hist_rows(buckets: &Buckets, k: u8, div: u64) -> Vec<(String, u64)> {
+    let limit = ir::abi::hist_index(i64::MAX, k);
+    let Some((counts, first)) = dense(buckets, limit) else {
+        return Vec::new();
+    };
+    counts
+        .iter()
+        .enumerate()
+        .map(|(j, &count)| {
+            let i = first + j as u64;
+            let (lo, hi) = ir::abi::hist_bounds(i, k);
+            let label = if i == 0 {
+                "(..., 0)".to_string()
+            } else if hi - lo == 1 {
+                format!("[{lo}]")
+            } else {
+                format!("[{}, {})", hist_label(lo, k), hist_label(hi, k))
+            };
+            (label, count / div)
+        })
+        .collect()
+}
+
+/// The text of an `lhist` bound: plain unless `step` is a multiple of 1024, then `NM` for
+/// multiples of 1024*1024, `NK` for multiples of 1024, plain otherwise (0 stays `0`).
+fn lhist_label(n: i128, step: i64) -> String {
+    const KILO: i128 = 1024;
+    const MEGA: i128 = 1024 * 1024;
+    if step % 1024 != 0 || n == 0 {
+        n.to_string()
+    } else if n % MEGA == 0 {
+        format!("{}M", n / MEGA)
+    } else if n % KILO == 0 {
+        format!("{}K", n / KILO)
+    } else {
+        n.to_string()
+    }
+}
+
+/// Rows of an `lhist(n, min, max, step)` block: every bucket from the first to the last non-zero
+/// one. Labels: `(..., MIN)` below range, `[MAX, ...)` at or above (the lower bound of the overflow
+/// bucket is the end of the last in-range bucket), `[lo, hi)` inside, `[lo]` when `step` is 1 and
+/// not a multiple of 1024 (newest bpftrace prints one-value buckets that way; 0.17 printed
+/// `[lo, hi)`).
+fn lhist_rows(buckets: &Buckets, min: i64, max: i64, step: i64) -> Vec<(String, u64)> {
+    let step = step.max(1);
+    let n = ir::abi::lhist_buckets(min, max, step);
+    let Some((counts, first)) = dense(buckets, n + 1) else {
+        return Vec::new();
+    };
+    let (min, step128) = (i128::from(min), i128::from(step));
+    counts
+        .iter()
+        .enumerate()
+        .map(|(j, &count)| {
+            let i = first + j as u64;
+            let lo = min + (i128::from(i) - 1) * step128;
+            let hi = lo + step128;
+            let label = if i == 0 {
+                format!("(..., {})", lhist_label(min, step))
+            } else if i > n {
+                format!("[{}, ...)", lhist_label(lo, step))
+            } else if step == 1 {
+                format!("[{}]", lhist_label(lo, step))
+            } else {
+                format!("[{}, {})", lhist_label(lo, step), lhist_label(hi, step))
+            };
+            (label, count)
+        })
+        .collect()
+}
+
+/// True when a snapshot holds no entries (such maps are not printed at exit).
+fn is_empty(map: &MapSnapshot) -> bool {
+    match &map.entries {
+        MapEntries::Values { entries, .. } => entries.is_empty(),
+        MapEntries::Avg(e) | MapEntries::Stats(e) => e.is_empty(),
+        MapEntries::Hist { entries, .. } | MapEntries::Lhist { entries, .. } => entries.is_empty(),
+    }
+}
+
+/// What bpftrace prints at exit: two blank lines (`\n\n`), then every non-empty map in map-name
+/// order, each as [`format_map`] prints it with no `top` and no `div`.
+pub fn format_exit_dump(maps: &[MapSnapshot]) -> String {
+    let mut sorted: Vec<&MapSnapshot> = maps.iter().filter(|m| !is_empty(m)).collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut out = String::from("\n\n");
+    for m in sorted {
+        out.push_str(&format_map(m, 0, 1));
+    }
+    out
+}
+
+/// `time(fmt)`: `now` formatted with C `strftime` conversions in local time. The format ends at
+/// the first NUL byte; an empty result prints nothing.
+pub fn format_time(fmt: &str, now: std::time::SystemTime) -> String {
+    let fmt = fmt.split('\0').next().unwrap_or("");
+    if fmt.is_empty() {
+        return String::new();
+    }
+    let secs = match now.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    };
+    let Ok(cfmt) = std::ffi::CString::new(fmt) else {
+        return String::new();
+    };
+    let t: libc::time_t = secs as libc::time_t;
+    // SAFETY: `tm` is plain old data, fully written by localtime_r before it is read.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: both pointers are valid for the duration of the call.
+    if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
+        return String::new();
+    }
+    // strftime returns 0 both for "did not fit" and for an empty result; grow the buffer a few
+    // times and give up (printing nothing) on formats that still produce nothing.
+    let mut size = 256usize;
+    while size <= 1 << 20 {
+        let mut buf = vec![0u8; size];
+        // SAFETY: buf has `size` writable bytes, cfmt is NUL-terminated and tm is initialised.
+        let n = unsafe { libc::strftime(buf.as_mut_ptr().cast(), size, cfmt.as_ptr(), &tm) };
+        if n > 0 {
+            buf.truncate(n);
+            return String::from_utf8_lossy(&buf).into_owned();
+        }
+        size *= 4;
+    }
+    String::new()
+}
