@@ -1,0 +1,89 @@
+//! Decoded values: what the runtime reads out of ring-buffer records and maps, before any
+//! formatting. Output formatters (`output::*`) turn these into text or JSON; they never see bytes.
+
+/// One decoded value of an IR [`ir::Type`].
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Value {
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer.
+    Uint(u64),
+    /// A boolean.
+    Bool(bool),
+    /// A string (bytes up to the first NUL, decoded lossily as UTF-8).
+    Str(String),
+    /// Raw bytes from `buf()`.
+    Buffer(Vec<u8>),
+    /// A probe's full name (the `probe` builtin).
+    ProbeName(String),
+    /// A tuple's fields.
+    Tuple(Vec<Value>),
+    /// A record's named fields.
+    Record(Vec<(String, Value)>),
+    /// A fixed-size array's elements.
+    Array(Vec<Value>),
+    /// A pointer: an address.
+    Pointer(u64),
+}
+
+impl Value {
+    /// The value as a signed 64-bit number, for sorting and arithmetic (`None` for non-numbers).
+    pub fn as_i128(&self) -> Option<i128> {
+        match self {
+            Value::Int(v) => Some(i128::from(*v)),
+            Value::Uint(v) | Value::Pointer(v) => Some(i128::from(*v)),
+            Value::Bool(b) => Some(i128::from(*b)),
+            _ => None,
+        }
+    }
+}
+
+/// The combined (all CPUs) contents of one map, ready to print.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapSnapshot {
+    /// The map's name as written (`@`, `@bytes`).
+    pub name: String,
+    /// Whether the map has keys (`@x[k]`) or is a scalar map (`@x`).
+    pub keyed: bool,
+    /// The entries, in the order the kernel returned them (formatters sort).
+    pub entries: MapEntries,
+}
+
+/// A map's entries, by aggregation kind. Keys are `None` for scalar maps.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MapEntries {
+    /// Plain values, `count`, `sum`, `min`, `max`: one value per key, sorted by value when printed.
+    /// `sort_by_value` is false only for maps that print in key order.
+    Values { entries: Vec<(Option<Value>, Value)>, sort_by_value: bool },
+    /// `avg`: the integer mean per key (computed from count and total).
+    Avg(Vec<(Option<Value>, AvgState)>),
+    /// `stats`: count, average and total per key.
+    Stats(Vec<(Option<Value>, AvgState)>),
+    /// `hist(n, k)`: bucket counts per key.
+    Hist { k: u8, entries: Vec<(Option<Value>, Buckets)> },
+    /// `lhist(n, min, max, step)`: bucket counts per key.
+    Lhist { min: i64, max: i64, step: i64, entries: Vec<(Option<Value>, Buckets)> },
+}
+
+/// The running state of an `avg` or `stats` aggregation, summed over CPUs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct AvgState {
+    /// How many values were added.
+    pub count: u64,
+    /// Their sum.
+    pub total: i64,
+}
+
+impl AvgState {
+    /// The integer mean, truncated toward zero as bpftrace does (0 when empty).
+    pub fn average(&self) -> i64 {
+        if self.count == 0 {
+            0
+        } else {
+            (i128::from(self.total) / i128::from(self.count)) as i64
+        }
+    }
+}
+
+/// A histogram's non-zero buckets: (bucket index as defined in [`ir::abi`], count), any order.
+pub type Buckets = Vec<(u64, u64)>;
