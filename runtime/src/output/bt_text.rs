@@ -14,80 +14,72 @@ use crate::value::{AvgState, Buckets, MapEntries, MapSnapshot, Value};
 /// Width of a histogram bar, in characters.
 const BAR_WIDTH: usize = 52;
 
-/// `print(v)` of a value: ints in decimal, strings raw at top level and quoted inside
-/// tuples/records, tuples `(1, "a")`, records `{ .a = 1, .b = 2 }`, arrays `[1,2]`, bools
-/// `true`/`false`, probe names raw, buffers hex-escaped, pointers `0x` + lowercase hex.
+/// `print(v)` of a value: ints in decimal, strings and probe names raw, tuples `(1, a)` (fields
+/// separated by `, `), records `{ .a = 1, .b = 2 }` (`{}` when empty), arrays `[1,2]` (no spaces),
+/// bools `true`/`false`, buffers hex-escaped ([`escape_buffer`]), pointers `0x` + lowercase hex.
+///
+/// Strings inside tuples and records are **not** quoted: the newest bpftrace's text emitter writes
+/// every string raw at any depth, and its runtime test "tuple print" expects
+/// `@: (1, 2, string, (4, 5))`; 0.17 on this machine prints `print((1, "hello"))` as
+/// `(1, hello)` too. (The team notes say "quoted inside tuples"; bpftrace issue #2998 proposed that
+/// but its PR #3029 was closed unmerged.)
 ///
 /// No trailing newline; the caller adds it.
 pub fn format_value(v: &Value) -> String {
-    let mut out = String::new();
-    write_value(&mut out, v, false);
-    out
+    let mut pieces = Vec::new();
+    value_pieces(v, false, &mut pieces);
+    pieces.concat()
 }
 
-/// Writes `v`; `nested` is true inside tuples, records and arrays, where strings are quoted.
-fn write_value(out: &mut String, v: &Value, nested: bool) {
+/// The pieces `v` is written as, in order: bpftrace writes values to a C++ stream piece by piece
+/// (a tuple is `(`, its fields and `, ` separators, then `)`), which matters for `printf("%10s")`
+/// where the width applies to the first piece only. With `plus`, non-negative signed integers get
+/// a `+` (the stream's `showpos`, set by `%+s`).
+pub(crate) fn value_pieces(v: &Value, plus: bool, out: &mut Vec<String>) {
     match v {
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        Value::Uint(u) => {
-            let _ = write!(out, "{u}");
-        }
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Str(s) => {
-            if nested {
-                out.push('"');
-                out.push_str(s);
-                out.push('"');
-            } else {
-                out.push_str(s);
-            }
-        }
-        Value::Buffer(b) => out.push_str(&escape_buffer(b)),
-        Value::ProbeName(p) => out.push_str(p),
-        // Newest bpftrace prints pointers as `0x` and lowercase hex (no padding).
-        Value::Pointer(p) => {
-            let _ = write!(out, "0x{p:x}");
-        }
-        // Tuples separate fields with ", "; arrays with "," (no space).
+        Value::Int(i) if plus && *i >= 0 => out.push(format!("+{i}")),
+        Value::Int(i) => out.push(i.to_string()),
+        Value::Uint(u) => out.push(u.to_string()),
+        Value::Bool(b) => out.push(if *b { "true" } else { "false" }.to_string()),
+        Value::Str(s) | Value::ProbeName(s) => out.push(s.clone()),
+        Value::Buffer(b) => out.push(escape_buffer(b)),
+        Value::Pointer(p) => out.push(format!("0x{p:x}")),
         Value::Tuple(fields) => {
-            out.push('(');
+            out.push("(".into());
             for (i, f) in fields.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(", ");
+                    out.push(", ".into());
                 }
-                write_value(out, f, true);
+                value_pieces(f, plus, out);
             }
-            out.push(')');
+            out.push(")".into());
         }
         Value::Array(elems) => {
-            out.push('[');
+            out.push("[".into());
             for (i, e) in elems.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(",".into());
                 }
-                write_value(out, e, true);
+                value_pieces(e, plus, out);
             }
-            out.push(']');
+            out.push("]".into());
         }
-        // Records print `{ .a = 1, .b = 2 }`; an empty record prints `{}`.
         Value::Record(fields) => {
             if fields.is_empty() {
-                out.push_str("{}");
+                out.push("{}".into());
                 return;
             }
-            out.push_str("{ ");
+            out.push("{ ".into());
             for (i, (name, f)) in fields.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(", ");
+                    out.push(", ".into());
                 }
-                out.push('.');
-                out.push_str(name);
-                out.push_str(" = ");
-                write_value(out, f, true);
+                out.push(".".into());
+                out.push(name.clone());
+                out.push(" = ".into());
+                value_pieces(f, plus, out);
             }
-            out.push_str(" }");
+            out.push(" }".into());
         }
     }
 }
@@ -106,21 +98,15 @@ pub fn escape_buffer(bytes: &[u8]) -> String {
     out
 }
 
-/// A map key as printed between the brackets of `@m[...]`: strings unquoted, and for multi-key
-/// maps (tuple keys) the fields joined by `, ` without the tuple's parentheses.
+/// A map key as printed between the brackets of `@m[...]`: the key's text form, with the
+/// parentheses of a tuple (multi-key) key stripped on this line only (`@m[a, 2]`). bpftrace strips
+/// them textually: any key text that starts with `(` and ends with `)` loses them.
 fn format_key(key: &Value) -> String {
-    match key {
-        Value::Tuple(fields) => {
-            let mut out = String::new();
-            for (i, f) in fields.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_value(&mut out, f, false);
-            }
-            out
-        }
-        other => format_value(other),
+    let s = format_value(key);
+    if s.len() >= 2 && s.starts_with('(') && s.ends_with(')') {
+        s[1..s.len() - 1].to_string()
+    } else {
+        s
     }
 }
 
@@ -172,11 +158,18 @@ pub fn format_map(map: &MapSnapshot, top: u64, div: u64) -> String {
     let div = div.max(1);
     let mut out = String::new();
     match &map.entries {
-        MapEntries::Values { entries, sort_by_value } => {
+        MapEntries::Values {
+            entries,
+            sort_by_value,
+        } => {
             let mut sorted: Vec<&(Option<Value>, Value)> = entries.iter().collect();
             let numeric = entries.iter().all(|(_, v)| v.as_i128().is_some());
             if *sort_by_value && numeric {
-                sorted.sort_by(|a, b| a.1.as_i128().cmp(&b.1.as_i128()).then_with(|| cmp_keys(&a.0, &b.0)));
+                sorted.sort_by(|a, b| {
+                    a.1.as_i128()
+                        .cmp(&b.1.as_i128())
+                        .then_with(|| cmp_keys(&a.0, &b.0))
+                });
             } else {
                 sorted.sort_by(|a, b| cmp_keys(&a.0, &b.0).then_with(|| a.1.cmp(&b.1)));
             }
@@ -184,18 +177,37 @@ pub fn format_map(map: &MapSnapshot, top: u64, div: u64) -> String {
                 let _ = writeln!(out, "{}: 0", map.name);
             }
             for (key, value) in keep_top(sorted, top) {
-                let _ = writeln!(out, "{}: {}", entry_name(&map.name, key.as_ref()), format_value(&divide(value, div)));
+                let _ = writeln!(
+                    out,
+                    "{}: {}",
+                    entry_name(&map.name, key.as_ref()),
+                    format_value(&divide(value, div))
+                );
             }
         }
         MapEntries::Avg(entries) | MapEntries::Stats(entries) => {
             let stats = matches!(map.entries, MapEntries::Stats(_));
             let mut sorted: Vec<&(Option<Value>, AvgState)> = entries.iter().collect();
-            sorted.sort_by(|a, b| a.1.average().cmp(&b.1.average()).then_with(|| cmp_keys(&a.0, &b.0)));
+            sorted.sort_by(|a, b| {
+                a.1.average()
+                    .cmp(&b.1.average())
+                    .then_with(|| cmp_keys(&a.0, &b.0))
+            });
             if sorted.is_empty() && !map.keyed {
-                let _ = writeln!(out, "{}: {}", map.name, format_avg(&AvgState::default(), stats, div));
+                let _ = writeln!(
+                    out,
+                    "{}: {}",
+                    map.name,
+                    format_avg(&AvgState::default(), stats, div)
+                );
             }
             for (key, state) in keep_top(sorted, top) {
-                let _ = writeln!(out, "{}: {}", entry_name(&map.name, key.as_ref()), format_avg(state, stats, div));
+                let _ = writeln!(
+                    out,
+                    "{}: {}",
+                    entry_name(&map.name, key.as_ref()),
+                    format_avg(state, stats, div)
+                );
             }
         }
         MapEntries::Hist { k, entries } => {
@@ -207,7 +219,12 @@ pub fn format_map(map: &MapSnapshot, top: u64, div: u64) -> String {
                 out.push('\n');
             }
         }
-        MapEntries::Lhist { min, max, step, entries } => {
+        MapEntries::Lhist {
+            min,
+            max,
+            step,
+            entries,
+        } => {
             for (key, buckets) in keep_top(sort_hists(entries), top) {
                 let _ = writeln!(out, "{}:", entry_name(&map.name, key.as_ref()));
                 let rows = lhist_rows(buckets, *min, *max, *step);
@@ -224,7 +241,10 @@ pub fn format_map(map: &MapSnapshot, top: u64, div: u64) -> String {
 fn format_avg(state: &AvgState, stats: bool, div: u64) -> String {
     let average = (i128::from(state.average()) / i128::from(div)) as i64;
     if stats {
-        format!("{{ .count = {}, .average = {average}, .total = {} }}", state.count, state.total)
+        format!(
+            "{{ .count = {}, .average = {average}, .total = {} }}",
+            state.count, state.total
+        )
     } else {
         average.to_string()
     }
@@ -251,7 +271,11 @@ fn write_rows(out: &mut String, rows: &[(String, u64)]) {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0);
     for (label, count) in rows {
         let bar = bar_len(*count, max);
-        let _ = writeln!(out, "{label:<16}{count:>8} |{:<BAR_WIDTH$}|", "@".repeat(bar));
+        let _ = writeln!(
+            out,
+            "{label:<16}{count:>8} |{:<BAR_WIDTH$}|",
+            "@".repeat(bar)
+        );
     }
 }
 
@@ -265,6 +289,9 @@ fn bar_len(count: u64, max: u64) -> usize {
     (len as usize).min(BAR_WIDTH)
 }
 
+/// Most rows one histogram block prints.
+const MAX_ROWS: u64 = 1 << 20;
+
 /// Sums counts per bucket index, dropping indexes above `limit`, and returns (index, count) sorted
 /// by index together with the first and last index holding a non-zero count.
 fn dense(buckets: &Buckets, limit: u64) -> Option<(Vec<u64>, u64)> {
@@ -276,8 +303,11 @@ fn dense(buckets: &Buckets, limit: u64) -> Option<(Vec<u64>, u64)> {
         }
     }
     let first = *sums.keys().next()?;
-    let last = *sums.keys().next_back()?;
-    let counts = (first..=last).map(|i| sums.get(&i).copied().unwrap_or(0)).collect();
+    // At most MAX_ROWS rows: only absurd index spans (corrupt data) are cut.
+    let last = (*sums.keys().next_back()?).min(first.saturating_add(MAX_ROWS - 1));
+    let counts = (first..=last)
+        .map(|i| sums.get(&i).copied().unwrap_or(0))
+        .collect();
     Some((counts, first))
 }
 
@@ -349,8 +379,13 @@ fn lhist_label(n: i128, step: i64) -> String {
 /// `[lo, hi)`).
 fn lhist_rows(buckets: &Buckets, min: i64, max: i64, step: i64) -> Vec<(String, u64)> {
     let step = step.max(1);
-    let n = ir::abi::lhist_buckets(min, max, step);
-    let Some((counts, first)) = dense(buckets, n + 1) else {
+    // Same count as `ir::abi::lhist_buckets`, computed without overflow for any min/max.
+    let n = if max > min {
+        u64::try_from((i128::from(max) - i128::from(min)) / i128::from(step)).unwrap_or(u64::MAX)
+    } else {
+        0
+    };
+    let Some((counts, first)) = dense(buckets, n.saturating_add(1)) else {
         return Vec::new();
     };
     let (min, step128) = (i128::from(min), i128::from(step));

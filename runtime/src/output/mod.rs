@@ -4,3 +4,6 @@
 
 pub mod bt_text;
 pub mod printf;
+
+#[cfg(test)]
+mod tests;
