@@ -1,0 +1,607 @@
+//! Bytes to [`Value`]s: ring-buffer records and map entries, following [`ir::abi`].
+//!
+//! Everything here is pure (no system calls), so it is tested without a kernel.
+
+use std::collections::HashMap;
+
+use ir::abi;
+use ir::{ActionId, IntType, MapDecl, MapKind, Program, StructLayout, Type};
+
+use crate::value::{AvgState, Buckets, MapEntries, MapSnapshot, Value};
+
+/// Why some bytes could not be decoded (always a disagreement between the BPF side and the
+/// runtime about sizes or ids, never a user error).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError(pub String);
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn slice<'a>(
+    bytes: &'a [u8],
+    offset: usize,
+    len: usize,
+    what: &dyn Fn() -> String,
+) -> Result<&'a [u8], DecodeError> {
+    bytes
+        .get(offset..offset.saturating_add(len))
+        .ok_or_else(|| {
+            DecodeError(format!(
+                "{}: need {} bytes at offset {offset}, have {}",
+                what(),
+                len,
+                bytes.len()
+            ))
+        })
+}
+
+fn read_u64(bytes: &[u8], offset: usize) -> Result<u64, DecodeError> {
+    let b = slice(bytes, offset, 8, &|| "u64".to_string())?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(b);
+    Ok(u64::from_le_bytes(a))
+}
+
+/// Decodes an integer of `it` from the start of `bytes` (little-endian, sign-extended when
+/// signed).
+pub fn decode_int(it: IntType, bytes: &[u8]) -> Result<Value, DecodeError> {
+    let n = usize::from(it.bits / 8).clamp(1, 8);
+    let b = slice(bytes, 0, n, &|| format!("int{}", it.bits))?;
+    let mut a = [0u8; 8];
+    a[..n].copy_from_slice(b);
+    let raw = u64::from_le_bytes(a);
+    if it.signed {
+        let shift = 64 - 8 * n as u32;
+        Ok(Value::Int(((raw << shift) as i64) >> shift))
+    } else {
+        Ok(Value::Uint(raw))
+    }
+}
+
+/// Decodes one value of type `ty` from the start of `bytes`. `probe_names` resolves
+/// [`Type::ProbeName`] indexes.
+pub fn decode_value(ty: &Type, bytes: &[u8], probe_names: &[String]) -> Result<Value, DecodeError> {
+    let size = ty.size() as usize;
+    let b = slice(bytes, 0, size, &|| format!("value of type {ty}"))?;
+    Ok(match ty {
+        Type::Void => Value::Tuple(Vec::new()),
+        Type::Bool => Value::Bool(b[0] != 0),
+        Type::Int(it) => decode_int(*it, b)?,
+        Type::Str { .. } => Value::Str(c_string(b)),
+        Type::Buffer { size } => {
+            let mut len = [0u8; 4];
+            len.copy_from_slice(&b[..4]);
+            let len = (u32::from_le_bytes(len).min(*size)) as usize;
+            Value::Buffer(b[4..4 + len].to_vec())
+        }
+        Type::Array { elem, len } => {
+            let es = elem.size() as usize;
+            let mut out = Vec::with_capacity(*len as usize);
+            for i in 0..*len as usize {
+                out.push(decode_value(elem, &b[i * es..], probe_names)?);
+            }
+            Value::Array(out)
+        }
+        Type::Tuple(fields) => {
+            let layout = StructLayout::of(fields.iter());
+            Value::Tuple(decode_fields(fields.iter(), &layout, b, probe_names)?)
+        }
+        Type::Record(fields) => {
+            let layout = StructLayout::of(fields.iter().map(|(_, t)| t));
+            let values = decode_fields(fields.iter().map(|(_, t)| t), &layout, b, probe_names)?;
+            Value::Record(fields.iter().map(|(n, _)| n.clone()).zip(values).collect())
+        }
+        Type::Ptr { .. } => Value::Pointer(read_u64(b, 0)?),
+        Type::ProbeName => {
+            let index = read_u64(b, 0)?;
+            let name = usize::try_from(index).ok().and_then(|i| probe_names.get(i));
+            Value::ProbeName(name.cloned().unwrap_or_else(|| format!("<probe {index}>")))
+        }
+    })
+}
+
+fn decode_fields<'a>(
+    types: impl Iterator<Item = &'a Type>,
+    layout: &StructLayout,
+    bytes: &[u8],
+    probe_names: &[String],
+) -> Result<Vec<Value>, DecodeError> {
+    types
+        .zip(&layout.offsets)
+        .map(|(t, off)| {
+            let rest = bytes.get(*off as usize..).unwrap_or(&[]);
+            decode_value(t, rest, probe_names)
+        })
+        .collect()
+}
+
+/// The bytes up to the first NUL, decoded lossily as UTF-8.
+pub fn c_string(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|&c| c == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+/// Decodes a ring-buffer record: the action id and its argument values.
+pub fn decode_record(
+    program: &Program,
+    record: &[u8],
+) -> Result<(ActionId, Vec<Value>), DecodeError> {
+    let id = read_u64(record, 0)?;
+    let action = usize::try_from(id)
+        .ok()
+        .and_then(|i| program.actions.get(i))
+        .ok_or_else(|| DecodeError(format!("ring buffer record names unknown action {id}")))?;
+    let payload = record.get(abi::EVENT_HEADER_SIZE as usize..).unwrap_or(&[]);
+    let layout = abi::event_layout(&action.args);
+    let values = decode_fields(action.args.iter(), &layout, payload, &program.probe_names)?;
+    Ok((ActionId(id as u32), values))
+}
+
+/// One raw map entry as read from the kernel: the key bytes and one value slot per CPU (a single
+/// slot for shared maps).
+pub type RawEntry = (Vec<u8>, Vec<Vec<u8>>);
+
+fn i64_at(bytes: &[u8], offset: u32) -> Result<i64, DecodeError> {
+    read_u64(bytes, offset as usize).map(|v| v as i64)
+}
+
+fn int_value(it: IntType, v: i64) -> Value {
+    if it.signed {
+        Value::Int(v)
+    } else {
+        Value::Uint(v as u64)
+    }
+}
+
+/// Combines raw entries of map `decl` (per-CPU slots summed, minimum, maximum, ...) into a
+/// [`MapSnapshot`]. Entries keep the order given.
+pub fn snapshot(
+    decl: &MapDecl,
+    raw: &[RawEntry],
+    probe_names: &[String],
+) -> Result<MapSnapshot, DecodeError> {
+    let key_of = |bytes: &[u8]| -> Result<Option<Value>, DecodeError> {
+        match &decl.key {
+            None => Ok(None),
+            Some(t) => decode_value(t, bytes, probe_names).map(Some),
+        }
+    };
+    let entries = match &decl.kind {
+        MapKind::Value(t) => {
+            let mut out = Vec::with_capacity(raw.len());
+            for (k, slots) in raw {
+                let Some(slot) = slots.first() else { continue };
+                out.push((key_of(k)?, decode_value(t, slot, probe_names)?));
+            }
+            MapEntries::Values {
+                entries: out,
+                sort_by_value: t.is_integer(),
+            }
+        }
+        MapKind::Count | MapKind::Sum(_) => {
+            let signed = matches!(decl.kind, MapKind::Sum(IntType { signed: true, .. }));
+            let mut out = Vec::with_capacity(raw.len());
+            for (k, slots) in raw {
+                let mut total = 0u64;
+                for s in slots {
+                    total = total.wrapping_add(read_u64(s, 0)?);
+                }
+                let v = if signed {
+                    Value::Int(total as i64)
+                } else {
+                    Value::Uint(total)
+                };
+                out.push((key_of(k)?, v));
+            }
+            MapEntries::Values {
+                entries: out,
+                sort_by_value: true,
+            }
+        }
+        MapKind::Min(it) | MapKind::Max(it) => {
+            let is_min = matches!(decl.kind, MapKind::Min(_));
+            let mut out = Vec::with_capacity(raw.len());
+            for (k, slots) in raw {
+                let mut best: Option<i64> = None;
+                for s in slots {
+                    if read_u64(s, abi::MINMAX_IS_SET as usize)? == 0 {
+                        continue;
+                    }
+                    let v = i64_at(s, abi::MINMAX_VALUE)?;
+                    best = Some(match best {
+                        None => v,
+                        Some(b) => pick_min_max(b, v, it.signed, is_min),
+                    });
+                }
+                out.push((key_of(k)?, int_value(*it, best.unwrap_or(0))));
+            }
+            MapEntries::Values {
+                entries: out,
+                sort_by_value: true,
+            }
+        }
+        MapKind::Avg(_) | MapKind::Stats(_) => {
+            let mut out = Vec::with_capacity(raw.len());
+            for (k, slots) in raw {
+                let mut st = AvgState::default();
+                for s in slots {
+                    st.count = st.count.wrapping_add(read_u64(s, abi::AVG_COUNT as usize)?);
+                    st.total = st.total.wrapping_add(i64_at(s, abi::AVG_TOTAL)?);
+                }
+                out.push((key_of(k)?, st));
+            }
+            if matches!(decl.kind, MapKind::Avg(_)) {
+                MapEntries::Avg(out)
+            } else {
+                MapEntries::Stats(out)
+            }
+        }
+        MapKind::Hist { k } => MapEntries::Hist {
+            k: *k,
+            entries: histogram(decl, raw, probe_names)?,
+        },
+        MapKind::Lhist { min, max, step } => MapEntries::Lhist {
+            min: *min,
+            max: *max,
+            step: *step,
+            entries: histogram(decl, raw, probe_names)?,
+        },
+    };
+    Ok(MapSnapshot {
+        name: decl.name.clone(),
+        keyed: decl.key.is_some(),
+        entries,
+    })
+}
+
+fn pick_min_max(a: i64, b: i64, signed: bool, is_min: bool) -> i64 {
+    let a_less = if signed {
+        a < b
+    } else {
+        (a as u64) < (b as u64)
+    };
+    if a_less == is_min {
+        a
+    } else {
+        b
+    }
+}
+
+/// Splits a histogram map key into the user key bytes and the bucket index
+/// ([`abi::hist_key_layout`]).
+pub fn split_hist_key<'a>(decl: &MapDecl, key: &'a [u8]) -> Result<(&'a [u8], u64), DecodeError> {
+    let (user, bucket_off) = abi::hist_key_layout(decl);
+    let user_bytes = slice(key, 0, user as usize, &|| format!("key of {}", decl.name))?;
+    Ok((user_bytes, read_u64(key, bucket_off as usize)?))
+}
+
+fn histogram(
+    decl: &MapDecl,
+    raw: &[RawEntry],
+    probe_names: &[String],
+) -> Result<Vec<(Option<Value>, Buckets)>, DecodeError> {
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut groups: Vec<(Vec<u8>, Buckets)> = Vec::new();
+    for (k, slots) in raw {
+        let (user, bucket) = split_hist_key(decl, k)?;
+        let mut count = 0u64;
+        for s in slots {
+            count = count.wrapping_add(read_u64(s, 0)?);
+        }
+        let g = *index.entry(user.to_vec()).or_insert_with(|| {
+            groups.push((user.to_vec(), Vec::new()));
+            groups.len() - 1
+        });
+        if count != 0 {
+            groups[g].1.push((bucket, count));
+        }
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for (user, mut buckets) in groups {
+        if buckets.is_empty() {
+            continue;
+        }
+        buckets.sort_unstable();
+        let key = match &decl.key {
+            None => None,
+            Some(t) => Some(decode_value(t, &user, probe_names)?),
+        };
+        out.push((key, buckets));
+    }
+    Ok(out)
+}
+
+/// True when a snapshot holds no entry (such maps are left out of the exit dump).
+pub fn is_empty(s: &MapSnapshot) -> bool {
+    match &s.entries {
+        MapEntries::Values { entries, .. } => entries.is_empty(),
+        MapEntries::Avg(e) | MapEntries::Stats(e) => e.is_empty(),
+        MapEntries::Hist { entries, .. } | MapEntries::Lhist { entries, .. } => entries.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ir::{Action, ActionKind, Config, Span};
+
+    fn decl(name: &str, key: Option<Type>, kind: MapKind) -> MapDecl {
+        MapDecl {
+            name: name.into(),
+            key,
+            kind,
+            max_entries: 16,
+            span: Span::DUMMY,
+        }
+    }
+
+    fn le(v: u64) -> Vec<u8> {
+        v.to_le_bytes().to_vec()
+    }
+
+    #[test]
+    fn ints_of_every_width_and_signedness() {
+        let bytes = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+        for bits in [8u8, 16, 32, 64] {
+            assert_eq!(
+                decode_value(&Type::int(bits, true), &bytes, &[]),
+                Ok(Value::Int(-1)),
+                "int{bits}"
+            );
+            let max = if bits == 64 {
+                u64::MAX
+            } else {
+                (1u64 << bits) - 1
+            };
+            assert_eq!(
+                decode_value(&Type::int(bits, false), &bytes, &[]),
+                Ok(Value::Uint(max)),
+                "uint{bits}"
+            );
+        }
+        assert_eq!(
+            decode_value(&Type::int(16, true), &[0x00, 0x80], &[]),
+            Ok(Value::Int(-32768))
+        );
+        assert_eq!(
+            decode_value(&Type::int(32, true), &[0xff, 0xff, 0xff, 0x7f], &[]),
+            Ok(Value::Int(i32::MAX as i64))
+        );
+        assert_eq!(
+            decode_value(&Type::int(8, true), &[0x7f], &[]),
+            Ok(Value::Int(127))
+        );
+        assert_eq!(decode_value(&Type::Bool, &[2], &[]), Ok(Value::Bool(true)));
+        assert!(decode_value(&Type::I64, &[1, 2, 3], &[]).is_err());
+    }
+
+    #[test]
+    fn strings_stop_at_nul() {
+        let t = Type::Str { size: 8 };
+        assert_eq!(
+            decode_value(&t, b"abc\0xyz\0", &[]),
+            Ok(Value::Str("abc".into()))
+        );
+        assert_eq!(
+            decode_value(&t, b"abcdefgh", &[]),
+            Ok(Value::Str("abcdefgh".into()))
+        );
+        assert_eq!(
+            decode_value(&t, b"\0bcdefgh", &[]),
+            Ok(Value::Str(String::new()))
+        );
+        let buf = Type::Buffer { size: 4 };
+        assert_eq!(
+            decode_value(&buf, &[2, 0, 0, 0, 9, 8, 7, 6], &[]),
+            Ok(Value::Buffer(vec![9, 8]))
+        );
+        // A length beyond the capacity is clamped.
+        assert_eq!(
+            decode_value(&buf, &[200, 0, 0, 0, 9, 8, 7, 6], &[]),
+            Ok(Value::Buffer(vec![9, 8, 7, 6]))
+        );
+    }
+
+    #[test]
+    fn tuples_skip_padding_and_records_keep_names() {
+        let t = Type::Tuple(vec![
+            Type::Bool,
+            Type::I64,
+            Type::Str { size: 3 },
+            Type::I32,
+        ]);
+        let mut b = vec![0u8; 24];
+        b[0] = 1;
+        b[1..8].fill(0xee); // padding
+        b[8..16].copy_from_slice(&(-7i64).to_le_bytes());
+        b[16..19].copy_from_slice(b"hi\0");
+        b[19] = 0xee;
+        b[20..24].copy_from_slice(&5i32.to_le_bytes());
+        assert_eq!(
+            decode_value(&t, &b, &[]),
+            Ok(Value::Tuple(vec![
+                Value::Bool(true),
+                Value::Int(-7),
+                Value::Str("hi".into()),
+                Value::Int(5)
+            ]))
+        );
+        let r = Type::Record(vec![("a".into(), Type::U32), ("b".into(), Type::U64)]);
+        let mut b = vec![0u8; 16];
+        b[0] = 3;
+        b[8] = 4;
+        assert_eq!(
+            decode_value(&r, &b, &[]),
+            Ok(Value::Record(vec![
+                ("a".into(), Value::Uint(3)),
+                ("b".into(), Value::Uint(4))
+            ]))
+        );
+        let a = Type::Array {
+            elem: Box::new(Type::int(16, true)),
+            len: 3,
+        };
+        assert_eq!(
+            decode_value(&a, &[1, 0, 0xfe, 0xff, 3, 0], &[]),
+            Ok(Value::Array(vec![
+                Value::Int(1),
+                Value::Int(-2),
+                Value::Int(3)
+            ]))
+        );
+        let names = vec!["BEGIN".to_string(), "tracepoint:a:b".to_string()];
+        assert_eq!(
+            decode_value(&Type::ProbeName, &le(1), &names),
+            Ok(Value::ProbeName("tracepoint:a:b".into()))
+        );
+    }
+
+    #[test]
+    fn records_give_action_and_args() {
+        let program = Program {
+            probes: vec![],
+            maps: vec![],
+            actions: vec![
+                Action {
+                    kind: ActionKind::Exit,
+                    args: vec![Type::I64],
+                    span: Span::DUMMY,
+                },
+                Action {
+                    kind: ActionKind::Printf {
+                        format: "%d %s\n".into(),
+                    },
+                    args: vec![Type::I32, Type::Str { size: 4 }],
+                    span: Span::DUMMY,
+                },
+            ],
+            probe_names: vec![],
+            config: Config::default(),
+        };
+        let mut rec = le(1);
+        rec.extend_from_slice(&(-3i32).to_le_bytes());
+        rec.extend_from_slice(b"ok\0\0");
+        assert_eq!(
+            decode_record(&program, &rec),
+            Ok((ActionId(1), vec![Value::Int(-3), Value::Str("ok".into())]))
+        );
+        assert!(decode_record(&program, &le(9)).is_err());
+        assert!(decode_record(&program, &le(1)).is_err());
+    }
+
+    #[test]
+    fn per_cpu_slots_are_combined() {
+        let count = decl("@c", Some(Type::U32), MapKind::Count);
+        let raw = vec![(vec![7, 0, 0, 0], vec![le(2), le(3)])];
+        let s = snapshot(&count, &raw, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.entries,
+            MapEntries::Values {
+                entries: vec![(Some(Value::Uint(7)), Value::Uint(5))],
+                sort_by_value: true
+            }
+        );
+        assert!(s.keyed);
+
+        let sum = decl("@s", None, MapKind::Sum(IntType::I64));
+        let raw = vec![(le(0), vec![le(-5i64 as u64), le(2)])];
+        let s = snapshot(&sum, &raw, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.entries,
+            MapEntries::Values {
+                entries: vec![(None, Value::Int(-3))],
+                sort_by_value: true
+            }
+        );
+
+        let slot = |v: i64, set: u64| [v.to_le_bytes(), set.to_le_bytes()].concat();
+        let min = decl("@m", None, MapKind::Min(IntType::I64));
+        let raw = vec![(le(0), vec![slot(-100, 0), slot(4, 1), slot(-2, 1)])];
+        let s = snapshot(&min, &raw, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.entries,
+            MapEntries::Values {
+                entries: vec![(None, Value::Int(-2))],
+                sort_by_value: true
+            }
+        );
+        let max = decl("@M", None, MapKind::Max(IntType::U64));
+        let raw = vec![(le(0), vec![slot(-1, 1), slot(4, 1), slot(99, 0)])];
+        let s = snapshot(&max, &raw, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.entries,
+            MapEntries::Values {
+                entries: vec![(None, Value::Uint(u64::MAX))],
+                sort_by_value: true
+            }
+        );
+
+        let avg = decl("@a", None, MapKind::Stats(IntType::I64));
+        let raw = vec![(
+            le(0),
+            vec![[le(2), le(10)].concat(), [le(1), le(-4i64 as u64)].concat()],
+        )];
+        let s = snapshot(&avg, &raw, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.entries,
+            MapEntries::Stats(vec![(None, AvgState { count: 3, total: 6 })])
+        );
+    }
+
+    #[test]
+    fn hist_keys_split_into_user_key_and_bucket() {
+        // Key type u32: user key 4 bytes, padded to 8, then the bucket index.
+        let h = decl("@h", Some(Type::U32), MapKind::Hist { k: 0 });
+        assert_eq!(abi::key_size(&h), 16);
+        let key = |user: u32, bucket: u64| {
+            [user.to_le_bytes().to_vec(), vec![0xaa; 4], le(bucket)].concat()
+        };
+        assert_eq!(
+            split_hist_key(&h, &key(5, 3)),
+            Ok((&5u32.to_le_bytes()[..], 3))
+        );
+        let raw = vec![
+            (key(5, 3), vec![le(1), le(1)]),
+            (key(6, 2), vec![le(0), le(4)]),
+            (key(5, 1), vec![le(0), le(1)]),
+            (key(6, 9), vec![le(0), le(0)]), // all-zero buckets are dropped
+            (key(7, 9), vec![le(0), le(0)]), // and so are keys with nothing left
+        ];
+        let s = snapshot(&h, &raw, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.entries,
+            MapEntries::Hist {
+                k: 0,
+                entries: vec![
+                    (Some(Value::Uint(5)), vec![(1, 1), (3, 2)]),
+                    (Some(Value::Uint(6)), vec![(2, 4)])
+                ]
+            }
+        );
+        // A scalar lhist: no user key, the bucket index is the whole key.
+        let l = decl(
+            "@l",
+            None,
+            MapKind::Lhist {
+                min: 0,
+                max: 10,
+                step: 1,
+            },
+        );
+        assert_eq!(abi::key_size(&l), 8);
+        let s = snapshot(&l, &[(le(4), vec![le(2)])], &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.entries,
+            MapEntries::Lhist {
+                min: 0,
+                max: 10,
+                step: 1,
+                entries: vec![(None, vec![(4, 2)])]
+            }
+        );
+        assert!(!is_empty(&s));
+    }
+}
