@@ -1,0 +1,53 @@
+//! The bpftrace language front end: a context-sensitive lexer, a lalrpop grammar and an AST with
+//! byte spans on every node.
+//!
+//! Entry point: [`parse_program`]. Attach point providers are kept as written; use
+//! [`canonical_provider`] to resolve aliases such as `t` or `k`.
+
+pub mod ast;
+mod builders;
+mod errors;
+pub mod lexer;
+pub mod parse;
+pub mod token;
+
+lalrpop_util::lalrpop_mod!(
+    #[allow(clippy::all, clippy::pedantic, unused)]
+    grammar
+);
+
+pub use parse::parse_program;
+
+/// The canonical name of an attach point provider or alias (`t` -> `tracepoint`, `BEGIN` ->
+/// `begin`), or `None` for an unknown provider. Provider names are case-insensitive except for
+/// the one-letter aliases `u` (uprobe) and `U` (usdt).
+pub fn canonical_provider(provider: &str) -> Option<&'static str> {
+    match provider {
+        "u" => return Some("uprobe"),
+        "U" => return Some("usdt"),
+        _ => {}
+    }
+    Some(match provider.to_ascii_lowercase().as_str() {
+        "begin" => "begin",
+        "end" => "end",
+        "self" => "self",
+        "test" => "test",
+        "bench" => "bench",
+        "kprobe" | "k" => "kprobe",
+        "kretprobe" | "kr" => "kretprobe",
+        "uprobe" => "uprobe",
+        "uretprobe" | "ur" => "uretprobe",
+        "usdt" => "usdt",
+        "tracepoint" | "t" => "tracepoint",
+        "rawtracepoint" | "rt" => "rawtracepoint",
+        "profile" | "p" => "profile",
+        "interval" | "i" => "interval",
+        "software" | "s" => "software",
+        "hardware" | "h" => "hardware",
+        "watchpoint" | "w" => "watchpoint",
+        "fentry" | "f" | "kfunc" => "fentry",
+        "fexit" | "fr" | "kretfunc" => "fexit",
+        "iter" | "it" => "iter",
+        _ => return None,
+    })
+}

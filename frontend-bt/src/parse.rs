@@ -1,0 +1,37 @@
+//! The parser entry point: runs the lexer and the lalrpop parser and collects diagnostics.
+
+use crate::ast::Program;
+use crate::errors::{to_diagnostic, Issue};
+use crate::grammar::ProgramParser;
+use crate::lexer::Lexer;
+use ir::diag::Diagnostic;
+use ir::span::{SourceFile, Span};
+
+/// Parses a whole bpftrace program. Returns the AST when parsing succeeded or recovered, plus
+/// every diagnostic (lexical and syntax errors, several at once thanks to error recovery), sorted
+/// by position.
+pub fn parse_program(file: &SourceFile) -> (Option<Program>, Vec<Diagnostic>) {
+    let mut lexer = Lexer::new(&file.text);
+    let mut issues = Vec::new();
+    let result = ProgramParser::new().parse(&mut issues, &mut lexer);
+    let mut diags = std::mem::take(&mut lexer.diags);
+    for issue in issues {
+        match issue {
+            Issue::Syntax(recovery) => diags.extend(to_diagnostic(file, recovery.error)),
+            Issue::Diag(d) => diags.push(d),
+        }
+    }
+    let program = match result {
+        Ok(items) => Some(Program {
+            items,
+            span: Span::new(0, file.text.len()),
+        }),
+        Err(e) => {
+            diags.extend(to_diagnostic(file, e));
+            None
+        }
+    };
+    diags.sort_by_key(|d| d.span.map(|s| (s.start, s.end)));
+    diags.dedup();
+    (program, diags)
+}
