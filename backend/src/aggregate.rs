@@ -1,0 +1,346 @@
+//! Aggregations (`count`, `sum`, `min`, `max`, `avg`, `stats`, `hist`, `lhist`): updating this
+//! CPU's slot in place, reading the combined value across CPUs, and histogram bucket indexes
+//! computed exactly like [`ir::abi::hist_index`] and [`ir::abi::lhist_index`].
+
+use crate::func::{error, is_signed, unsupported, FnGen, Place, R};
+use crate::helpers::Helper;
+use crate::mapops::BPF_NOEXIST;
+use inkwell::basic_block::BasicBlock;
+use inkwell::values::{IntValue, PointerValue};
+use inkwell::IntPredicate;
+use ir::{abi, Expr, MapId, MapKind, Span, Type};
+
+impl<'ctx> FnGen<'_, 'ctx> {
+    /// `@m[k] = agg(v)`.
+    pub(crate) fn map_aggregate(
+        &mut self,
+        id: MapId,
+        key: Option<&Expr>,
+        value: Option<&Expr>,
+        span: Span,
+    ) -> R<()> {
+        let (decl, g) = self.map(id, span)?;
+        let decl = decl.clone();
+        let kind = decl.kind.clone();
+        let v = match (&kind, value) {
+            (MapKind::Value(_), _) => {
+                return error(
+                    span,
+                    format!("{} holds plain values, not an aggregation", decl.name),
+                )
+            }
+            (MapKind::Count, _) => None,
+            (_, Some(v)) => {
+                let x = self.scalar(v)?;
+                Some(self.convert(x, &v.ty, &as_i64(&v.ty))?)
+            }
+            (_, None) => {
+                return error(
+                    span,
+                    format!(
+                        "internal error: {}() without a value",
+                        kind.function_name().unwrap_or("?")
+                    ),
+                )
+            }
+        };
+        let k = self.build_key(&decl, key, span)?;
+        if abi::is_histogram(&kind) {
+            let Some(v) = v else {
+                return error(span, "internal error: histogram without a value");
+            };
+            let idx = match kind {
+                MapKind::Hist { k } => self.hist_index(v, k)?,
+                MapKind::Lhist { min, max, step } => self.lhist_index(v, min, max, step)?,
+                _ => return error(span, "internal error: not a histogram"),
+            };
+            let at = self.at(k, abi::hist_key_layout(&decl).1)?;
+            self.store(at, &Type::U64, idx)?;
+        }
+        let (slot, full) = self.slot(g, k, abi::value_size(&kind))?;
+        let b = &self.b;
+        let signed_min_max = matches!(kind, MapKind::Min(t) | MapKind::Max(t) if t.signed);
+        match (&kind, v) {
+            (MapKind::Count | MapKind::Hist { .. } | MapKind::Lhist { .. }, _) => {
+                self.add_at(slot, 0, self.u64c(1))?
+            }
+            (MapKind::Sum(_), Some(v)) => self.add_at(slot, 0, v)?,
+            (MapKind::Avg(_) | MapKind::Stats(_), Some(v)) => {
+                self.add_at(slot, abi::AVG_COUNT, self.u64c(1))?;
+                self.add_at(slot, abi::AVG_TOTAL, v)?;
+            }
+            (MapKind::Min(_) | MapKind::Max(_), Some(v)) => {
+                let vp = self.at(slot, abi::MINMAX_VALUE)?;
+                let sp = self.at(slot, abi::MINMAX_IS_SET)?;
+                let cur = self.load(vp, &Type::I64)?;
+                let set = self.load(sp, &Type::U64)?;
+                let pred = match (matches!(kind, MapKind::Min(_)), signed_min_max) {
+                    (true, true) => IntPredicate::SLT,
+                    (true, false) => IntPredicate::ULT,
+                    (false, true) => IntPredicate::SGT,
+                    (false, false) => IntPredicate::UGT,
+                };
+                let better = b.build_int_compare(pred, v, cur, "better")?;
+                let unset = b.build_int_compare(IntPredicate::EQ, set, self.u64c(0), "unset")?;
+                let take = b.build_or(better, unset, "take")?;
+                let new = b.build_select(take, v, cur, "minmax")?.into_int_value();
+                self.store(vp, &Type::I64, new)?;
+                self.store(sp, &Type::U64, self.u64c(1))?;
+            }
+            _ => return error(span, "internal error: aggregation without a value"),
+        }
+        // The map was full (no slot): nothing to update.
+        let done = self.block("agg_end");
+        self.b.build_unconditional_branch(done)?;
+        self.b.position_at_end(full);
+        self.b.build_unconditional_branch(done)?;
+        self.b.position_at_end(done);
+        Ok(())
+    }
+
+    /// Looks up this CPU's slot, inserting a zeroed one first if absent. Leaves the builder in
+    /// the block where the slot is known; also returns the (unterminated) block reached when
+    /// there is none (the map is full).
+    fn slot(
+        &mut self,
+        map: PointerValue<'ctx>,
+        key: Place<'ctx>,
+        size: u32,
+    ) -> R<(Place<'ctx>, BasicBlock<'ctx>)> {
+        let s1 = self.lookup(map, key)?;
+        let from = self.current()?;
+        let init = self.block("agg_init");
+        let have = self.block("agg_have");
+        let skip = self.block("agg_full");
+        let null = self.b.build_is_null(s1, "absent")?;
+        self.b.build_conditional_branch(null, init, have)?;
+        self.b.position_at_end(init);
+        let zero = self.stack(size)?;
+        self.zero(zero, size)?;
+        self.update(map, key, zero, BPF_NOEXIST)?;
+        let s2 = self.lookup(map, key)?;
+        let init_end = self.current()?;
+        let null2 = self.b.build_is_null(s2, "full")?;
+        self.b.build_conditional_branch(null2, skip, have)?;
+        self.b.position_at_end(have);
+        let phi = self.b.build_phi(self.ptrt(), "slot")?;
+        phi.add_incoming(&[(&s1, from), (&s2, init_end)]);
+        Ok((
+            Place {
+                ptr: phi.as_basic_value().into_pointer_value(),
+                align: 8,
+            },
+            skip,
+        ))
+    }
+
+    /// `*(u64 *)(slot + off) += v`.
+    fn add_at(&self, slot: Place<'ctx>, off: u32, v: IntValue<'ctx>) -> R<()> {
+        let p = self.at(slot, off)?;
+        let cur = self.load(p, &Type::U64)?;
+        let new = self.b.build_int_add(cur, v, "acc")?;
+        self.store(p, &Type::U64, new)
+    }
+
+    /// The combined value of an aggregation entry across CPUs (0 when absent), as `i64`.
+    pub(crate) fn read_aggregation(
+        &mut self,
+        kind: &MapKind,
+        map: PointerValue<'ctx>,
+        key: Place<'ctx>,
+        span: Span,
+    ) -> R<IntValue<'ctx>> {
+        let (a_off, b_off) = match kind {
+            MapKind::Count | MapKind::Sum(_) => (0, None),
+            MapKind::Avg(_) => (abi::AVG_COUNT, Some(abi::AVG_TOTAL)),
+            MapKind::Min(_) | MapKind::Max(_) => (abi::MINMAX_VALUE, Some(abi::MINMAX_IS_SET)),
+            _ => {
+                return unsupported(
+                    span,
+                    format!(
+                        "reading the value of a {}() map in a probe",
+                        kind.function_name().unwrap_or("?")
+                    ),
+                )
+            }
+        };
+        let i64t = self.i64t();
+        let from = self.current()?;
+        let head = self.block("cpus");
+        let body = self.block("cpu");
+        let have = self.block("cpu_have");
+        let next = self.block("cpu_next");
+        let done = self.block("cpus_end");
+        self.b.build_unconditional_branch(head)?;
+        self.b.position_at_end(head);
+        let cpu = self.b.build_phi(i64t, "cpu")?;
+        let acc_a = self.b.build_phi(i64t, "acc_a")?;
+        let acc_b = self.b.build_phi(i64t, "acc_b")?;
+        let zero = self.u64c(0);
+        cpu.add_incoming(&[(&zero, from)]);
+        acc_a.add_incoming(&[(&zero, from)]);
+        acc_b.add_incoming(&[(&zero, from)]);
+        let (c, a, bv) = (
+            cpu.as_basic_value().into_int_value(),
+            acc_a.as_basic_value().into_int_value(),
+            acc_b.as_basic_value().into_int_value(),
+        );
+        let more = self.b.build_int_compare(
+            IntPredicate::ULT,
+            c,
+            self.u64c(u64::from(self.opts.ncpus.max(1))),
+            "more",
+        )?;
+        self.b.build_conditional_branch(more, body, done)?;
+        self.b.position_at_end(body);
+        let c32 = self.b.build_int_truncate(c, self.cx.i32_type(), "cpu32")?;
+        let p = self
+            .call(
+                Helper::MapLookupPercpuElem,
+                &[map.into(), key.ptr.into(), c32.into()],
+            )?
+            .into_pointer_value();
+        let null = self.b.build_is_null(p, "absent")?;
+        self.b.build_conditional_branch(null, next, have)?;
+        self.b.position_at_end(have);
+        let slot = Place { ptr: p, align: 8 };
+        let x = self.load(self.at(slot, a_off)?, &Type::U64)?;
+        let (na, nb) = match (kind, b_off) {
+            (MapKind::Min(t) | MapKind::Max(t), Some(set_off)) => {
+                let set = self.load(self.at(slot, set_off)?, &Type::U64)?;
+                let pred = match (matches!(kind, MapKind::Min(_)), t.signed) {
+                    (true, true) => IntPredicate::SLT,
+                    (true, false) => IntPredicate::ULT,
+                    (false, true) => IntPredicate::SGT,
+                    (false, false) => IntPredicate::UGT,
+                };
+                let better = self.b.build_int_compare(pred, x, a, "better")?;
+                let first = self
+                    .b
+                    .build_int_compare(IntPredicate::EQ, bv, zero, "first")?;
+                let take = self.b.build_or(better, first, "take")?;
+                let is_set = self
+                    .b
+                    .build_int_compare(IntPredicate::NE, set, zero, "isset")?;
+                let take = self.b.build_and(take, is_set, "take2")?;
+                let na = self.b.build_select(take, x, a, "m")?.into_int_value();
+                let nb =
+                    self.b
+                        .build_or(bv, self.b.build_int_z_extend(is_set, i64t, "s")?, "anyset")?;
+                (na, nb)
+            }
+            (_, Some(total_off)) => {
+                let t = self.load(self.at(slot, total_off)?, &Type::U64)?;
+                (
+                    self.b.build_int_add(a, x, "count")?,
+                    self.b.build_int_add(bv, t, "total")?,
+                )
+            }
+            _ => (self.b.build_int_add(a, x, "sum")?, bv),
+        };
+        let have_end = self.current()?;
+        self.b.build_unconditional_branch(next)?;
+        self.b.position_at_end(next);
+        let na_phi = self.b.build_phi(i64t, "na")?;
+        na_phi.add_incoming(&[(&a, body), (&na, have_end)]);
+        let nb_phi = self.b.build_phi(i64t, "nb")?;
+        nb_phi.add_incoming(&[(&bv, body), (&nb, have_end)]);
+        let inc = self.b.build_int_add(c, self.u64c(1), "cpu_inc")?;
+        cpu.add_incoming(&[(&inc, next)]);
+        acc_a.add_incoming(&[(&na_phi.as_basic_value(), next)]);
+        acc_b.add_incoming(&[(&nb_phi.as_basic_value(), next)]);
+        self.b.build_unconditional_branch(head)?;
+        self.b.position_at_end(done);
+        match kind {
+            MapKind::Avg(t) => {
+                // total / count, 0 when there is none.
+                let count = a;
+                let is_zero = self
+                    .b
+                    .build_int_compare(IntPredicate::EQ, count, zero, "nocount")?;
+                let d = self
+                    .b
+                    .build_select(is_zero, self.u64c(1), count, "d")?
+                    .into_int_value();
+                let q = if t.signed {
+                    self.b.build_int_signed_div(bv, d, "avg")?
+                } else {
+                    self.b.build_int_unsigned_div(bv, d, "avg")?
+                };
+                Ok(self
+                    .b
+                    .build_select(is_zero, zero, q, "avg0")?
+                    .into_int_value())
+            }
+            _ => Ok(a),
+        }
+    }
+
+    /// `ir::abi::hist_index(v, k)` in BPF: straight-line code (a binary search for the highest
+    /// set bit), no loop.
+    pub(crate) fn hist_index(&mut self, v: IntValue<'ctx>, k: u8) -> R<IntValue<'ctx>> {
+        let b = &self.b;
+        let i64t = self.i64t();
+        let c = |x: u64| i64t.const_int(x, false);
+        let k64 = u64::from(k);
+        let n = 1u64 << k;
+        // p = floor(log2(v)) for v >= 1.
+        let mut x = v;
+        let mut p = c(0);
+        for s in [32u64, 16, 8, 4, 2, 1] {
+            let big = b.build_int_compare(IntPredicate::UGE, x, c(1 << s), "big")?;
+            let shifted = b.build_right_shift(x, c(s), false, "x")?;
+            x = b.build_select(big, shifted, x, "x")?.into_int_value();
+            let ps = b.build_int_add(p, c(s), "p")?;
+            p = b.build_select(big, ps, p, "p")?.into_int_value();
+        }
+        let small = b.build_int_compare(IntPredicate::ULT, p, c(k64), "small")?;
+        let small_idx = b.build_int_add(v, c(1), "small_idx")?;
+        // p >= k: 1 + n + (p - k) * n + ((v >> (p - k)) & (n - 1))
+        let pk = b.build_int_sub(p, c(k64), "pk")?;
+        let pk = b.build_select(small, c(0), pk, "pk0")?.into_int_value();
+        let sub = b.build_right_shift(v, pk, false, "sub")?;
+        let sub = b.build_and(sub, c(n - 1), "sub")?;
+        let big_idx = b.build_int_mul(pk, c(n), "base")?;
+        let big_idx = b.build_int_add(big_idx, c(1 + n), "base1")?;
+        let big_idx = b.build_int_add(big_idx, sub, "big_idx")?;
+        let idx = b
+            .build_select(small, small_idx, big_idx, "idx")?
+            .into_int_value();
+        let neg = b.build_int_compare(IntPredicate::SLT, v, c(0), "neg")?;
+        let zero = b.build_int_compare(IntPredicate::EQ, v, c(0), "zero")?;
+        let idx = b.build_select(zero, c(1), idx, "idx0")?.into_int_value();
+        Ok(b.build_select(neg, c(0), idx, "idxn")?.into_int_value())
+    }
+
+    /// `ir::abi::lhist_index(v, min, max, step)` in BPF.
+    pub(crate) fn lhist_index(
+        &mut self,
+        v: IntValue<'ctx>,
+        min: i64,
+        max: i64,
+        step: i64,
+    ) -> R<IntValue<'ctx>> {
+        let b = &self.b;
+        let i64t = self.i64t();
+        let c = |x: i64| i64t.const_int(x as u64, true);
+        let below = b.build_int_compare(IntPredicate::SLT, v, c(min), "below")?;
+        let above = b.build_int_compare(IntPredicate::SGE, v, c(max), "above")?;
+        let rel = b.build_int_sub(v, c(min), "rel")?;
+        // Inside the range rel >= 0, so unsigned division is exact.
+        let q = b.build_int_unsigned_div(rel, c(step.max(1)), "q")?;
+        let inside = b.build_int_add(q, c(1), "inside")?;
+        let top = c(abi::lhist_buckets(min, max, step) as i64 + 1);
+        let idx = b.build_select(above, top, inside, "idx")?.into_int_value();
+        Ok(b.build_select(below, c(0), idx, "idx")?.into_int_value())
+    }
+}
+
+/// The 64-bit type a value is widened to for aggregation (keeping its signedness).
+fn as_i64(ty: &Type) -> Type {
+    if is_signed(ty) {
+        Type::I64
+    } else {
+        Type::U64
+    }
+}
