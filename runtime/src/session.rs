@@ -198,7 +198,7 @@ fn run_once(prog: &libbpf_rs::ProgramMut<'_>, point: &AttachPoint) -> Result<(),
 /// Detaches links on several threads (each tracepoint detach waits for an RCU grace period).
 pub fn teardown(links: Vec<Link>) {
     const THREADS: usize = 16;
-    if links.len() <= 2 {
+    if links.len() <= 1 {
         drop(links);
         return;
     }
@@ -229,6 +229,9 @@ pub fn run_timed(
     err: &mut dyn Write,
 ) -> Result<(i32, Timings), RuntimeError> {
     let mut timings = Timings::default();
+    // Before anything is announced, so that a SIGINT sent once probes are attached is seen.
+    install_signal_handlers();
+    STOP.store(false, Ordering::SeqCst);
     tracefs::ensure_mounted().map_err(RuntimeError::new)?;
     let formats = parse_formats(program)?;
 
@@ -296,8 +299,6 @@ pub fn run_timed(
         timings.detach = t.elapsed();
         return Ok((0, timings));
     }
-    install_signal_handlers();
-    STOP.store(false, Ordering::SeqCst);
 
     let events = maps::find(&obj, abi::EVENTS_MAP);
     let mut builder = RingBufferBuilder::new();

@@ -1,0 +1,594 @@
+//! End-to-end tests: IR programs compiled by the backend, run by the runtime against the kernel.
+//! Needs root; skipped otherwise. Tests run one at a time (they share the process's signal
+//! handling and the "worker" thread they filter on).
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use ir::*;
+use runtime::output::bt_text;
+use runtime::{RunOptions, RuntimeError};
+
+const S: Span = Span::DUMMY;
+const NOTIFY: &str = "__BPFTRACE_NOTIFY_PROBES_ATTACHED\n";
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn root() -> bool {
+    if !runtime::is_root() {
+        eprintln!("skipped: needs root");
+        return false;
+    }
+    std::env::set_var("__BPFTRACE_NOTIFY_PROBES_ATTACHED", "1");
+    true
+}
+
+// ---- a small IR builder -------------------------------------------------------------------
+
+struct Prog(Program);
+
+impl Prog {
+    fn new() -> Prog {
+        Prog(Program {
+            probes: vec![],
+            maps: vec![],
+            actions: vec![],
+            probe_names: vec![],
+            config: Config {
+                ringbuf_bytes: 1 << 16,
+                ..Config::default()
+            },
+        })
+    }
+    fn map(&mut self, name: &str, key: Option<Type>, kind: MapKind) -> MapId {
+        self.0.maps.push(MapDecl {
+            name: name.into(),
+            key,
+            kind,
+            max_entries: 1024,
+            span: S,
+        });
+        MapId(self.0.maps.len() as u32 - 1)
+    }
+    fn action(&mut self, kind: ActionKind, args: Vec<Type>) -> ActionId {
+        self.0.actions.push(Action {
+            kind,
+            args,
+            span: S,
+        });
+        ActionId(self.0.actions.len() as u32 - 1)
+    }
+    fn probe(&mut self, point: AttachPoint, predicate: Option<Expr>, body: Vec<Stmt>) {
+        self.0.probe_names.push(point.bpftrace_name());
+        let probe_name = self.0.probe_names.len() as u32 - 1;
+        let n = self.0.probes.len() as u32;
+        let span = Span {
+            start: n * 10,
+            end: n * 10 + 5,
+        };
+        self.0.probes.push(Probe {
+            attach: vec![AttachSite {
+                point,
+                probe_name,
+                span,
+            }],
+            predicate,
+            body,
+            vars: vec![],
+            span,
+        });
+    }
+    fn elf(&self) -> Vec<u8> {
+        let ncpus = libbpf_rs::num_possible_cpus()
+            .map(|n| n as u32)
+            .unwrap_or(2);
+        match backend::compile(&self.0, &backend::BackendOptions { ncpus }) {
+            Ok(o) => o.elf,
+            Err(d) => panic!("compile failed: {d:#?}"),
+        }
+    }
+}
+
+fn e(kind: ExprKind, ty: Type) -> Expr {
+    Expr::new(kind, ty, S)
+}
+fn i64c(v: i64) -> Expr {
+    Expr::int(v, Type::I64, S)
+}
+fn strlit(s: &str) -> Expr {
+    e(
+        ExprKind::Str(s.into()),
+        Type::Str {
+            size: s.len() as u32 + 1,
+        },
+    )
+}
+fn st(kind: StmtKind) -> Stmt {
+    Stmt::new(kind, S)
+}
+fn emit(action: ActionId, args: Vec<Expr>) -> Stmt {
+    st(StmtKind::Emit { action, args })
+}
+fn agg(map: MapId, key: Option<Expr>, value: Option<Expr>) -> Stmt {
+    st(StmtKind::MapAggregate { map, key, value })
+}
+/// `tid == t`.
+fn tid_is(t: u32) -> Expr {
+    let tid = e(ExprKind::Builtin(Builtin::Tid), Type::U32);
+    let rhs = Expr::int(i64::from(t), Type::U32, S);
+    e(
+        ExprKind::Binary {
+            op: BinaryOp::Eq,
+            lhs: Box::new(tid),
+            rhs: Box::new(rhs),
+        },
+        Type::Bool,
+    )
+}
+fn tracepoint(category: &str, name: &str) -> AttachPoint {
+    AttachPoint::Tracepoint {
+        category: category.into(),
+        name: name.into(),
+    }
+}
+
+// ---- running ------------------------------------------------------------------------------
+
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>, Arc<AtomicBool>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+    fn wait_for(&self, needle: &str) {
+        let t = Instant::now();
+        while !self.text().contains(needle) {
+            assert!(
+                !self.1.load(Ordering::SeqCst),
+                "the session ended before {needle:?}; have {:?}",
+                self.text()
+            );
+            assert!(
+                t.elapsed() < Duration::from_secs(20),
+                "timed out waiting for {needle:?}; have {:?}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+struct Outcome {
+    result: Result<i32, RuntimeError>,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(program: Program, during: impl FnOnce(&Shared)) -> Outcome {
+    let elf = Prog(program.clone()).elf();
+    let out = Shared::default();
+    let err = Shared::default();
+    let (o, mut er) = (out.clone(), err.clone());
+    let handle = std::thread::spawn(move || {
+        let done = o.1.clone();
+        let opts = RunOptions {
+            quiet: false,
+            verbose: false,
+            dry_run: false,
+            output: Box::new(o),
+        };
+        let r = runtime::session::run_timed(&program, &elf, opts, &mut er).map(|(code, t)| {
+            eprintln!(
+                "load {:?}, attach {:?}, detach {:?}",
+                t.load, t.attach, t.detach
+            );
+            code
+        });
+        done.store(true, Ordering::SeqCst);
+        r
+    });
+    let watched = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| during(&out)));
+    let result = handle
+        .join()
+        .unwrap_or_else(|_| Err(RuntimeError::new("session panicked")));
+    if let Err(p) = watched {
+        eprintln!("session result: {result:?}\nstderr: {}", err.text());
+        std::panic::resume_unwind(p);
+    }
+    Outcome {
+        result,
+        stdout: out.text(),
+        stderr: err.text(),
+    }
+}
+
+/// A thread named "oxtworker" that reports its tid, then runs `work` when told to.
+struct Worker {
+    tid: u32,
+    go: mpsc::Sender<()>,
+    handle: std::thread::JoinHandle<()>,
+}
+
+fn worker(work: impl FnOnce() + Send + 'static) -> Worker {
+    let (tid_tx, tid_rx) = mpsc::channel();
+    let (go, go_rx) = mpsc::channel::<()>();
+    let handle = std::thread::Builder::new()
+        .name("oxtworker".into())
+        .spawn(move || {
+            // SAFETY: gettid has no preconditions.
+            let tid = unsafe { libc::gettid() } as u32;
+            let _ = tid_tx.send(tid);
+            if go_rx.recv().is_ok() {
+                work();
+            }
+        })
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    let tid = tid_rx.recv().unwrap_or_else(|e| panic!("tid: {e}"));
+    Worker { tid, go, handle }
+}
+
+impl Worker {
+    fn start(self) {
+        let _ = self.go.send(());
+        let _ = self.handle.join();
+    }
+}
+
+fn getppid_times(n: usize) {
+    for _ in 0..n {
+        // SAFETY: getppid has no preconditions.
+        unsafe { libc::syscall(libc::SYS_getppid) };
+    }
+}
+
+fn getpgid() {
+    // SAFETY: getpgid(0) only reads the caller's process group.
+    unsafe { libc::syscall(libc::SYS_getpgid, 0) };
+}
+
+/// A function for the uprobe test to attach to.
+#[no_mangle]
+#[inline(never)]
+pub extern "C" fn oxt_uprobe_target(x: u64) -> u64 {
+    std::hint::black_box(x.wrapping_mul(3))
+}
+
+// ---- tests --------------------------------------------------------------------------------
+
+#[test]
+fn begin_printf_and_exit_code() {
+    let _g = serial();
+    if !root() {
+        return;
+    }
+    let mut p = Prog::new();
+    let pf = p.action(
+        ActionKind::Printf {
+            format: "hello %d %s\n".into(),
+        },
+        vec![Type::I64, Type::Str { size: 6 }],
+    );
+    let ex = p.action(ActionKind::Exit, vec![Type::I64]);
+    p.probe(
+        AttachPoint::Begin,
+        None,
+        vec![
+            emit(pf, vec![i64c(42), strlit("world")]),
+            emit(ex, vec![i64c(4)]),
+        ],
+    );
+    let o = run(p.0, |_| {});
+    assert_eq!(o.result, Ok(4));
+    assert_eq!(
+        o.stdout,
+        format!("{NOTIFY}hello 42 world\n{}", bt_text::format_exit_dump(&[]))
+    );
+    assert_eq!(o.stderr, "Attached 1 probe\n");
+}
+
+#[test]
+fn tracepoint_counts_exactly_then_end_runs() {
+    let _g = serial();
+    if !root() {
+        return;
+    }
+    let w = worker(|| {
+        getppid_times(7);
+        getpgid();
+    });
+    let mut p = Prog::new();
+    let c = p.map("@c", None, MapKind::Count);
+    let k = p.map("@k", Some(Type::Str { size: 16 }), MapKind::Count);
+    let h = p.map("@h", None, MapKind::Hist { k: 0 });
+    let ex = p.action(ActionKind::Exit, vec![Type::I64]);
+    let bye = p.action(
+        ActionKind::Printf {
+            format: "bye\n".into(),
+        },
+        vec![],
+    );
+    let comm = e(ExprKind::Builtin(Builtin::Comm), Type::Str { size: 16 });
+    p.probe(
+        tracepoint("syscalls", "sys_enter_getppid"),
+        Some(tid_is(w.tid)),
+        vec![
+            agg(c, None, None),
+            agg(k, Some(comm), None),
+            agg(h, None, Some(i64c(5))),
+        ],
+    );
+    p.probe(
+        tracepoint("syscalls", "sys_enter_getpgid"),
+        Some(tid_is(w.tid)),
+        vec![emit(ex, vec![i64c(0)])],
+    );
+    p.probe(AttachPoint::End, None, vec![emit(bye, vec![])]);
+    let o = run(p.0, |out| {
+        out.wait_for(NOTIFY);
+        w.start();
+    });
+    assert_eq!(o.result, Ok(0));
+    let bar = "@".repeat(52);
+    assert_eq!(
+        o.stdout,
+        format!(
+            "{NOTIFY}bye\n\n\n@c: 7\n@h:\n[4, 8)                 7 |{bar}|\n\n@k[oxtworker]: 7\n"
+        )
+    );
+    assert_eq!(o.stderr, "Attached 3 probes\n");
+}
+
+#[test]
+fn syscall_set_counts_by_probe_name() {
+    let _g = serial();
+    if !root() {
+        return;
+    }
+    let w = worker(|| {
+        getppid_times(3);
+        getpgid();
+    });
+    let mut p = Prog::new();
+    let m = p.map("@", Some(Type::ProbeName), MapKind::Count);
+    p.0.probe_names
+        .push("tracepoint:syscalls:sys_enter_getppid".into());
+    p.0.probe_names
+        .push("tracepoint:syscalls:sys_enter_getpgid".into());
+    let set = AttachPoint::SyscallSet {
+        exit: false,
+        syscalls: vec![
+            SyscallProbe {
+                nr: libc::SYS_getppid as u32,
+                tracepoint: "sys_enter_getppid".into(),
+                probe_name: 0,
+            },
+            SyscallProbe {
+                nr: libc::SYS_getpgid as u32,
+                tracepoint: "sys_enter_getpgid".into(),
+                probe_name: 1,
+            },
+        ],
+    };
+    // The builder pushes the set's own name after the two syscall names.
+    let probe = e(ExprKind::Builtin(Builtin::Probe), Type::ProbeName);
+    p.probe(set, Some(tid_is(w.tid)), vec![agg(m, Some(probe), None)]);
+    let ex = p.action(ActionKind::Exit, vec![Type::I64]);
+    p.probe(
+        tracepoint("syscalls", "sys_exit_getpgid"),
+        Some(tid_is(w.tid)),
+        vec![emit(ex, vec![i64c(0)])],
+    );
+    let o = run(p.0, |out| {
+        out.wait_for(NOTIFY);
+        w.start();
+    });
+    assert_eq!(o.result, Ok(0));
+    // exit() fires at getpgid's return, after its entry was counted.
+    assert_eq!(
+        o.stdout,
+        format!(
+            "{NOTIFY}\n\n@[tracepoint:syscalls:sys_enter_getpgid]: 1\n@[tracepoint:syscalls:sys_enter_getppid]: 3\n"
+        )
+    );
+    // Two syscalls in the set count as two probes, plus the exit tracepoint.
+    assert_eq!(o.stderr, "Attached 3 probes\n");
+}
+
+#[test]
+fn interval_and_profile_fire() {
+    let _g = serial();
+    if !root() {
+        return;
+    }
+    let mut p = Prog::new();
+    let m = p.map("@p", None, MapKind::Count);
+    let tick = p.action(
+        ActionKind::Printf {
+            format: "tick\n".into(),
+        },
+        vec![],
+    );
+    let ex = p.action(ActionKind::Exit, vec![Type::I64]);
+    p.probe(
+        AttachPoint::Profile {
+            period: Period::Hz(997),
+        },
+        None,
+        vec![agg(m, None, None)],
+    );
+    p.probe(
+        AttachPoint::Interval {
+            period: Period::Nanos(200_000_000),
+        },
+        None,
+        vec![emit(tick, vec![]), emit(ex, vec![i64c(0)])],
+    );
+    let t = Instant::now();
+    let o = run(p.0, |_| {});
+    assert_eq!(o.result, Ok(0));
+    assert!(
+        o.stdout.starts_with(&format!("{NOTIFY}tick\n\n\n@p: ")),
+        "{}",
+        o.stdout
+    );
+    assert!(t.elapsed() < Duration::from_secs(5));
+    assert_eq!(o.stderr, "Attached 2 probes\n");
+}
+
+#[test]
+fn uprobe_on_own_function() {
+    let _g = serial();
+    if !root() {
+        return;
+    }
+    let w = worker(|| {
+        for i in 0..4 {
+            std::hint::black_box(oxt_uprobe_target(std::hint::black_box(i)));
+        }
+        getpgid();
+    });
+    let exe = std::env::current_exe()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let mut p = Prog::new();
+    let m = p.map("@u", None, MapKind::Count);
+    let ex = p.action(ActionKind::Exit, vec![Type::I64]);
+    let up = AttachPoint::Uprobe {
+        binary: exe,
+        symbol: Some("oxt_uprobe_target".into()),
+        offset: 0,
+    };
+    p.probe(up, Some(tid_is(w.tid)), vec![agg(m, None, None)]);
+    p.probe(
+        tracepoint("syscalls", "sys_enter_getpgid"),
+        Some(tid_is(w.tid)),
+        vec![emit(ex, vec![i64c(0)])],
+    );
+    let o = run(p.0, |out| {
+        out.wait_for(NOTIFY);
+        w.start();
+    });
+    assert_eq!(o.result, Ok(0));
+    assert_eq!(o.stdout, format!("{NOTIFY}\n\n@u: 4\n"));
+}
+
+#[test]
+fn sigint_stops_runs_end_and_prints_maps() {
+    let _g = serial();
+    if !root() {
+        return;
+    }
+    let mut p = Prog::new();
+    let m = p.map("@x", None, MapKind::Value(Type::I64));
+    let bye = p.action(
+        ActionKind::Printf {
+            format: "bye\n".into(),
+        },
+        vec![],
+    );
+    p.probe(
+        AttachPoint::Begin,
+        None,
+        vec![st(StmtKind::MapStore {
+            map: m,
+            key: None,
+            value: i64c(-9),
+        })],
+    );
+    p.probe(AttachPoint::End, None, vec![emit(bye, vec![])]);
+    let o = run(p.0, |out| {
+        out.wait_for(NOTIFY);
+        // Let BEGIN run, then interrupt like Ctrl-C.
+        std::thread::sleep(Duration::from_millis(50));
+        // SAFETY: sends SIGINT to this process, whose handler (installed by run) sets a flag.
+        unsafe { libc::kill(libc::getpid(), libc::SIGINT) };
+    });
+    assert_eq!(o.result, Ok(0));
+    assert_eq!(o.stdout, format!("{NOTIFY}bye\n\n\n@x: -9\n"));
+    assert_eq!(o.stderr, "Attached 2 probes\n");
+}
+
+#[test]
+fn kprobe_loads_but_cannot_attach() {
+    let _g = serial();
+    if !root() {
+        return;
+    }
+    let mut p = Prog::new();
+    let m = p.map("@", None, MapKind::Count);
+    p.probe(
+        AttachPoint::Kprobe {
+            module: None,
+            function: "do_nanosleep".into(),
+            offset: 0,
+        },
+        None,
+        vec![agg(m, None, None)],
+    );
+    let o = run(p.0, |_| {});
+    let err = o
+        .result
+        .err()
+        .unwrap_or_else(|| RuntimeError::new("expected an error"));
+    assert_eq!(err.message, "cannot attach kprobe:do_nanosleep: kprobes are not available on this kernel (no kprobe_events)");
+    assert_eq!(err.span, Some(Span { start: 0, end: 5 }));
+    assert_eq!(o.stdout, "");
+}
+
+/// Timing probe, not an assertion: `cargo test -p runtime --test backend_e2e -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn timing_many_tracepoints() {
+    let _g = serial();
+    if !root() {
+        return;
+    }
+    let mut names: Vec<String> = std::fs::read_dir("/sys/kernel/tracing/events/syscalls")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.retain(|n| n.starts_with("sys_enter_"));
+    names.sort();
+    names.truncate(40);
+    let mut p = Prog::new();
+    let m = p.map("@", None, MapKind::Count);
+    let ex = p.action(ActionKind::Exit, vec![Type::I64]);
+    for n in &names {
+        p.probe(tracepoint("syscalls", n), None, vec![agg(m, None, None)]);
+    }
+    p.probe(AttachPoint::Begin, None, vec![emit(ex, vec![i64c(0)])]);
+    let t = Instant::now();
+    let o = run(p.0, |_| {});
+    eprintln!(
+        "{} tracepoints: total {:?}, stderr {:?}",
+        names.len(),
+        t.elapsed(),
+        o.stderr
+    );
+    assert_eq!(o.result, Ok(0));
+}
