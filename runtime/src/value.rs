@@ -54,15 +54,26 @@ pub struct MapSnapshot {
 pub enum MapEntries {
     /// Plain values, `count`, `sum`, `min`, `max`: one value per key, sorted by value when printed.
     /// `sort_by_value` is false only for maps that print in key order.
-    Values { entries: Vec<(Option<Value>, Value)>, sort_by_value: bool },
+    Values {
+        entries: Vec<(Option<Value>, Value)>,
+        sort_by_value: bool,
+    },
     /// `avg`: the integer mean per key (computed from count and total).
     Avg(Vec<(Option<Value>, AvgState)>),
     /// `stats`: count, average and total per key.
     Stats(Vec<(Option<Value>, AvgState)>),
     /// `hist(n, k)`: bucket counts per key.
-    Hist { k: u8, entries: Vec<(Option<Value>, Buckets)> },
+    Hist {
+        k: u8,
+        entries: Vec<(Option<Value>, Buckets)>,
+    },
     /// `lhist(n, min, max, step)`: bucket counts per key.
-    Lhist { min: i64, max: i64, step: i64, entries: Vec<(Option<Value>, Buckets)> },
+    Lhist {
+        min: i64,
+        max: i64,
+        step: i64,
+        entries: Vec<(Option<Value>, Buckets)>,
+    },
 }
 
 /// The running state of an `avg` or `stats` aggregation, summed over CPUs.
