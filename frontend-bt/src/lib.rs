@@ -51,3 +51,22 @@ pub fn canonical_provider(provider: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+pub mod lower;
+
+pub use lower::{lower, LowerOptions};
+
+/// Parses and lowers a bpftrace program into oxtrace's IR: the front end's whole job.
+/// Returns the program when there were no errors, and every diagnostic (errors and warnings).
+pub fn compile(
+    file: &ir::SourceFile,
+    options: &LowerOptions,
+) -> (Option<ir::Program>, Vec<ir::diag::Diagnostic>) {
+    let (ast, mut diags) = parse_program(file);
+    let Some(ast) = ast.filter(|_| !diags.iter().any(ir::diag::Diagnostic::is_error)) else {
+        return (None, diags);
+    };
+    let (program, lower_diags) = lower(&ast, options);
+    diags.extend(lower_diags);
+    (program, diags)
+}

@@ -36,17 +36,35 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error at `span`.
     pub fn error(span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, message: message.into(), span: Some(span), notes: vec![], help: None }
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            span: Some(span),
+            notes: vec![],
+            help: None,
+        }
     }
 
     /// A warning at `span`.
     pub fn warning(span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, message: message.into(), span: Some(span), notes: vec![], help: None }
+        Diagnostic {
+            severity: Severity::Warning,
+            message: message.into(),
+            span: Some(span),
+            notes: vec![],
+            help: None,
+        }
     }
 
     /// An error about the whole run, with no source location.
     pub fn global(message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, message: message.into(), span: None, notes: vec![], help: None }
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            span: None,
+            notes: vec![],
+            help: None,
+        }
     }
 
     /// A "not supported yet" error: the construct parses but a later stage cannot run it.
@@ -89,12 +107,24 @@ pub fn render(file: &SourceFile, diag: &Diagnostic) -> String {
     match diag.span {
         Some(span) => {
             let (line, col) = file.line_col(span.start);
-            let _ = writeln!(out, "{}:{}:{}: {}: {}", file.name, line, col, label, diag.message);
+            let _ = writeln!(
+                out,
+                "{}:{}:{}: {}: {}",
+                file.name, line, col, label, diag.message
+            );
             let text = file.line_text(line);
             let _ = writeln!(out, "{text}");
             let (end_line, end_col) = file.line_col(span.end.max(span.start + 1) - 1);
-            let width = if end_line == line { end_col + 1 - col } else { text.chars().count() + 1 - col };
-            let pad: String = text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let width = if end_line == line {
+                end_col + 1 - col
+            } else {
+                text.chars().count() + 1 - col
+            };
+            let pad: String = text
+                .chars()
+                .take(col - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
             let _ = writeln!(out, "{pad}{}", "^".repeat(width.max(1)));
         }
         None => {
@@ -122,7 +152,8 @@ mod tests {
     #[test]
     fn renders_location_line_and_caret() {
         let f = SourceFile::new("prog.bt", "BEGIN {\n  @[pidd] = count();\n}\n");
-        let d = Diagnostic::error(Span::new(12, 16), "unknown builtin 'pidd'").with_help("did you mean 'pid'?");
+        let d = Diagnostic::error(Span::new(12, 16), "unknown builtin 'pidd'")
+            .with_help("did you mean 'pid'?");
         assert_eq!(
             render(&f, &d),
             "prog.bt:2:5: error: unknown builtin 'pidd'\n  @[pidd] = count();\n    ^^^^\nhelp: did you mean 'pid'?\n"
@@ -133,6 +164,38 @@ mod tests {
     fn empty_span_gets_one_caret() {
         let f = SourceFile::new("stdin", "BEGIN {");
         let d = Diagnostic::error(Span::new(7, 7), "unexpected end of input");
-        assert_eq!(render(&f, &d), "stdin:1:8: error: unexpected end of input\nBEGIN {\n       ^\n");
+        assert_eq!(
+            render(&f, &d),
+            "stdin:1:8: error: unexpected end of input\nBEGIN {\n       ^\n"
+        );
+    }
+}
+
+/// The candidate closest to a misspelt `word`, if one is close enough to suggest
+/// ("did you mean 'count'?"). Closeness is the Damerau-Levenshtein distance (`strsim`), at most
+/// one edit for short words and two for longer ones.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = if word.len() <= 4 { 1 } else { 2 };
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod suggestion_tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn suggests_close_names_only() {
+        let names = ["count", "sum", "printf", "print"];
+        assert_eq!(did_you_mean("cuont", names), Some("count"));
+        assert_eq!(did_you_mean("prinft", names), Some("printf"));
+        assert_eq!(did_you_mean("zzz", names), None);
     }
 }

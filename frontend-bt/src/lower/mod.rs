@@ -1,0 +1,216 @@
+//! Lowering: a parsed bpftrace [`ast::Program`] becomes a typed [`ir::Program`].
+//!
+//! One pass does name resolution, type checking and translation together, because bpftrace's
+//! types flow from first assignments. It runs **twice**: the first run only learns each map's
+//! key and value types (a map may be read in one probe before the probe that writes it); the
+//! second run, with every map's type known, produces the program and the diagnostics.
+//!
+//! Modules: [`probes`] resolves attach points, [`stmt`] and [`expr`] translate code, [`calls`]
+//! handles function calls and aggregations, [`types`] holds the typing rules, [`scope`] the
+//! scratch-variable scopes, [`maps`] the map table.
+
+mod calls;
+mod expr;
+mod maps;
+mod probes;
+mod scope;
+mod stmt;
+mod types;
+
+use crate::ast;
+use ir::catalog::ProbeCatalog;
+use ir::diag::Diagnostic;
+use ir::{Action, ActionId, Config, Span};
+use maps::MapTable;
+
+/// What lowering needs from outside the program text.
+pub struct LowerOptions<'a> {
+    /// Where tracepoints and their fields are looked up.
+    pub catalog: &'a dyn ProbeCatalog,
+    /// Positional parameters (`$1`, `$2`, ...), as given on the command line.
+    pub params: Vec<String>,
+}
+
+/// Lowers a parsed program. Returns the IR when there were no errors, and every diagnostic.
+pub fn lower(
+    program: &ast::Program,
+    options: &LowerOptions,
+) -> (Option<ir::Program>, Vec<Diagnostic>) {
+    let mut maps = MapTable::default();
+    // First run: learn map types. Its diagnostics are discarded; the second run reports them.
+    let _ = Lowerer::new(options, &mut maps).lower_program(program);
+    maps.freeze();
+    let mut lowerer = Lowerer::new(options, &mut maps);
+    let result = lowerer.lower_program(program);
+    let mut diags = std::mem::take(&mut lowerer.diags);
+    let config = lowerer.config.clone();
+    let actions = std::mem::take(&mut lowerer.actions);
+    let probe_names = std::mem::take(&mut lowerer.probe_names);
+    drop(lowerer);
+    diags.extend(maps.unused_diagnostics());
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    let program = ir::Program {
+        probes: result,
+        maps: maps.into_decls(config.max_map_keys),
+        actions,
+        probe_names,
+        config,
+    };
+    (Some(program), diags)
+}
+
+/// The state of one lowering run over a whole program.
+pub(crate) struct Lowerer<'a> {
+    pub options: &'a LowerOptions<'a>,
+    pub maps: &'a mut MapTable,
+    pub diags: Vec<Diagnostic>,
+    pub actions: Vec<Action>,
+    pub probe_names: Vec<String>,
+    pub config: Config,
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(options: &'a LowerOptions<'a>, maps: &'a mut MapTable) -> Lowerer<'a> {
+        Lowerer {
+            options,
+            maps,
+            diags: Vec::new(),
+            actions: Vec::new(),
+            probe_names: Vec::new(),
+            config: Config::default(),
+        }
+    }
+
+    /// Reports an error.
+    pub fn error(&mut self, span: Span, message: impl Into<String>) {
+        self.diags.push(Diagnostic::error(span, message));
+    }
+
+    /// Reports a prepared diagnostic.
+    pub fn report(&mut self, diag: Diagnostic) {
+        self.diags.push(diag);
+    }
+
+    /// Adds an asynchronous action and returns its id.
+    pub fn add_action(&mut self, action: Action) -> ActionId {
+        self.actions.push(action);
+        ActionId((self.actions.len() - 1) as u32)
+    }
+
+    /// The index of a probe name in the program's table, adding it if new.
+    pub fn probe_name(&mut self, name: String) -> u32 {
+        if let Some(i) = self.probe_names.iter().position(|n| *n == name) {
+            return i as u32;
+        }
+        self.probe_names.push(name);
+        (self.probe_names.len() - 1) as u32
+    }
+
+    fn lower_program(&mut self, program: &ast::Program) -> Vec<ir::Probe> {
+        let mut probes = Vec::new();
+        for item in &program.items {
+            match item {
+                ast::Item::Config(c) => self.lower_config(c),
+                ast::Item::MapDecl(d) => self.lower_map_decl(d),
+                _ => {}
+            }
+        }
+        for item in &program.items {
+            match item {
+                ast::Item::Probe(p) => probes.extend(self.lower_probe(p)),
+                ast::Item::Include(i) => self.diags.push(Diagnostic::warning(
+                    i.span,
+                    "#include is ignored: oxtrace takes kernel types from BTF and tracefs",
+                )),
+                ast::Item::Define(d) => self.diags.push(Diagnostic::unsupported(d.span, "#define")),
+                ast::Item::CStruct(s) => self.diags.push(Diagnostic::unsupported(
+                    s.span,
+                    "a C struct or union definition",
+                )),
+                ast::Item::CEnum(e) => self
+                    .diags
+                    .push(Diagnostic::unsupported(e.span, "a C enum definition")),
+                ast::Item::Import(i) => self.diags.push(Diagnostic::unsupported(i.span, "import")),
+                ast::Item::Macro(m) => self
+                    .diags
+                    .push(Diagnostic::unsupported(m.span, "a macro definition")),
+                ast::Item::Config(_) | ast::Item::MapDecl(_) => {}
+            }
+        }
+        probes
+    }
+
+    fn lower_config(&mut self, config: &ast::Config) {
+        for entry in &config.entries {
+            let key = entry.key.name.as_str();
+            let int_value = match &entry.value.kind {
+                ast::ExprKind::Int { value, unit: None } => Some(*value),
+                ast::ExprKind::Bool(b) => Some(u64::from(*b)),
+                _ => None,
+            };
+            let Some(value) = int_value else {
+                self.error(
+                    entry.value.span,
+                    format!("config variable '{key}' needs a constant value"),
+                );
+                continue;
+            };
+            match key {
+                "max_strlen" | "BPFTRACE_MAX_STRLEN" if (1..=65536).contains(&value) => {
+                    self.config.max_strlen = value as u32
+                }
+                "max_map_keys" | "BPFTRACE_MAX_MAP_KEYS"
+                    if value >= 1 && value <= u64::from(u32::MAX) =>
+                {
+                    self.config.max_map_keys = value as u32
+                }
+                "print_maps_on_exit" => self.config.print_maps_on_exit = value != 0,
+                "max_strlen" | "max_map_keys" | "BPFTRACE_MAX_STRLEN" | "BPFTRACE_MAX_MAP_KEYS" => {
+                    self.error(
+                        entry.value.span,
+                        format!("value {value} is out of range for '{key}'"),
+                    )
+                }
+                _ => self.report(Diagnostic::unsupported(
+                    entry.key.span,
+                    format!("config variable '{key}'"),
+                )),
+            }
+        }
+    }
+
+    fn lower_map_decl(&mut self, decl: &ast::MapDecl) {
+        let kinds = ["hash", "lruhash", "percpuhash", "percpulruhash"];
+        if !kinds.contains(&decl.kind.name.as_str()) {
+            self.error(
+                decl.kind.span,
+                format!(
+                    "unknown map type '{}': expected one of {}",
+                    decl.kind.name,
+                    kinds.join(", ")
+                ),
+            );
+            return;
+        }
+        let size = match decl.args.as_slice() {
+            [ast::Expr {
+                kind: ast::ExprKind::Int { value, unit: None },
+                ..
+            }] if *value >= 1 && *value <= u64::from(u32::MAX) => *value as u32,
+            _ => {
+                self.error(
+                    decl.span,
+                    format!(
+                        "{}() takes one argument: the maximum number of entries",
+                        decl.kind.name
+                    ),
+                );
+                return;
+            }
+        };
+        let name = maps::map_name(&decl.map.name);
+        self.maps.set_max_entries(&name, size);
+    }
+}

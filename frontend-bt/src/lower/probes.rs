@@ -1,0 +1,599 @@
+//! Attach points: bpftrace's probe syntax resolved into Linux [`ir::AttachPoint`]s, wildcards
+//! expanded through the probe catalogue, and one probe split or merged as code generation needs.
+
+use super::scope::Scopes;
+use super::Lowerer;
+use crate::ast;
+use ir::catalog::{glob, syscalls, TracepointFormat};
+use ir::diag::Diagnostic;
+use ir::{AttachPoint, AttachSite, Period, SoftwareEvent, Span, SyscallProbe};
+use std::sync::Arc;
+
+/// The kind of probe a body runs in: decides which builtins (`args`, `arg0`, `retval`) exist
+/// and which address space pointers read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeKind {
+    /// BEGIN / END.
+    Special,
+    /// A tracepoint (one format known) or a set of them.
+    Tracepoint,
+    /// A raw tracepoint.
+    RawTracepoint,
+    /// Function entry (kprobe, uprobe, fentry).
+    Entry { user: bool },
+    /// Function return (kretprobe, uretprobe, fexit).
+    Return { user: bool },
+    /// Timers and perf events.
+    Perf,
+}
+
+/// What the body of one IR probe may refer to.
+#[derive(Clone)]
+pub struct ProbeContext {
+    /// The kind of the probe's attach points.
+    pub kind: ProbeKind,
+    /// The tracepoint format when the probe runs on exactly one tracepoint.
+    pub format: Option<Arc<TracepointFormat>>,
+    /// Pointers in `args` point to user memory (syscall arguments).
+    pub user_args: bool,
+}
+
+/// One attach point as resolved, before grouping.
+struct Resolved {
+    point: AttachPoint,
+    span: Span,
+    kind: ProbeKind,
+    /// The tracepoint `(category, name)` it stands for, if it is one.
+    tracepoint: Option<(String, String)>,
+}
+
+/// One group of attach sites that share a body.
+struct Group {
+    sites: Vec<AttachSite>,
+    context: ProbeContext,
+}
+
+impl Lowerer<'_> {
+    /// Lowers one probe into one or more IR probes (more when a wildcard probe reads `args`, whose
+    /// layout differs between tracepoints).
+    pub(crate) fn lower_probe(&mut self, probe: &ast::Probe) -> Vec<ir::Probe> {
+        let uses_args = mentions_ident_in_block(&probe.body, "args")
+            || probe
+                .predicate
+                .as_ref()
+                .is_some_and(|p| mentions_ident(p, "args"));
+        let mut resolved: Vec<Resolved> = Vec::new();
+        for ap in &probe.attach_points {
+            resolved.extend(self.resolve_attach_point(ap));
+        }
+        if resolved.is_empty() {
+            return Vec::new();
+        }
+        let groups = self.group_sites(resolved, uses_args);
+        let mut out = Vec::new();
+        for group in groups {
+            let mut scopes = Scopes::new();
+            let predicate = probe.predicate.as_ref().map(|p| {
+                let e = self.lower_expr(p, &group.context, &mut scopes);
+                self.condition(e)
+            });
+            let body = self.lower_block(&probe.body, &group.context, &mut scopes);
+            out.push(ir::Probe {
+                attach: group.sites,
+                predicate,
+                body,
+                vars: scopes.vars,
+                span: probe.span,
+            });
+        }
+        out
+    }
+
+    /// Splits attach points into groups: one per tracepoint when `args` is read (each has its own
+    /// layout), otherwise one for all, with many syscall tracepoints merged into one syscall set.
+    fn group_sites(&mut self, resolved: Vec<Resolved>, uses_args: bool) -> Vec<Group> {
+        let first_kind = resolved[0].kind;
+        let mixed = resolved.iter().any(|r| r.kind != first_kind);
+        if uses_args && first_kind == ProbeKind::Tracepoint && !mixed {
+            let mut groups = Vec::new();
+            for Resolved {
+                point,
+                span,
+                kind,
+                tracepoint: tp,
+            } in resolved
+            {
+                let format = tp.as_ref().and_then(|(c, n)| {
+                    match self.options.catalog.tracepoint_format(c, n) {
+                        Ok(f) => Some(f),
+                        Err(e) => {
+                            self.error(span, e.to_string());
+                            None
+                        }
+                    }
+                });
+                let user_args = tp.as_ref().is_some_and(|(c, _)| c == "syscalls");
+                let name = self.probe_name(point.bpftrace_name());
+                groups.push(Group {
+                    sites: vec![AttachSite {
+                        point,
+                        probe_name: name,
+                        span,
+                    }],
+                    context: ProbeContext {
+                        kind,
+                        format,
+                        user_args,
+                    },
+                });
+            }
+            return groups;
+        }
+        let context = ProbeContext {
+            kind: if mixed {
+                ProbeKind::Special
+            } else {
+                first_kind
+            },
+            format: None,
+            user_args: false,
+        };
+        let mut sites = Vec::new();
+        let mut enter: Vec<(SyscallProbe, Span)> = Vec::new();
+        let mut exit: Vec<(SyscallProbe, Span)> = Vec::new();
+        for Resolved {
+            point,
+            span,
+            tracepoint: tp,
+            ..
+        } in resolved
+        {
+            if let Some((category, name)) = &tp {
+                let nr = syscalls::syscall_nr_for_tracepoint(name);
+                let direction = if name.starts_with("sys_enter_") {
+                    Some(false)
+                } else if name.starts_with("sys_exit_") {
+                    Some(true)
+                } else {
+                    None
+                };
+                if let (true, Some(nr), Some(is_exit)) = (category == "syscalls", nr, direction) {
+                    let probe_name = self.probe_name(point.bpftrace_name());
+                    let sp = SyscallProbe {
+                        nr,
+                        tracepoint: name.clone(),
+                        probe_name,
+                    };
+                    if is_exit {
+                        exit.push((sp, span))
+                    } else {
+                        enter.push((sp, span))
+                    }
+                    continue;
+                }
+            }
+            let name = self.probe_name(point.bpftrace_name());
+            sites.push(AttachSite {
+                point,
+                probe_name: name,
+                span,
+            });
+        }
+        for (is_exit, list) in [(false, enter), (true, exit)] {
+            if list.len() >= 2 {
+                let span = list[0].1;
+                let syscalls: Vec<SyscallProbe> = list.into_iter().map(|(s, _)| s).collect();
+                let point = AttachPoint::SyscallSet {
+                    exit: is_exit,
+                    syscalls,
+                };
+                sites.push(AttachSite {
+                    point,
+                    probe_name: 0,
+                    span,
+                });
+            } else {
+                for (sp, span) in list {
+                    let point = AttachPoint::Tracepoint {
+                        category: "syscalls".into(),
+                        name: sp.tracepoint,
+                    };
+                    sites.push(AttachSite {
+                        point,
+                        probe_name: sp.probe_name,
+                        span,
+                    });
+                }
+            }
+        }
+        vec![Group { sites, context }]
+    }
+
+    /// Resolves one attach point as written into Linux attach points (several for wildcards).
+    /// Each comes with the tracepoint `(category, name)` it stands for, if it is one.
+    fn resolve_attach_point(&mut self, ap: &ast::AttachPoint) -> Vec<Resolved> {
+        let span = ap.span;
+        let parts: Vec<&str> = ap.parts.iter().map(|p| p.text.as_str()).collect();
+        let Some(provider) = crate::canonical_provider(&ap.provider.name) else {
+            const TYPES: &[&str] = &[
+                "BEGIN",
+                "END",
+                "tracepoint",
+                "rawtracepoint",
+                "kprobe",
+                "kretprobe",
+                "uprobe",
+                "uretprobe",
+                "usdt",
+                "profile",
+                "interval",
+                "software",
+                "hardware",
+                "watchpoint",
+                "fentry",
+                "fexit",
+                "iter",
+            ];
+            let help = match ir::diag::did_you_mean(&ap.provider.name, TYPES.iter().copied()) {
+                Some(s) => format!("did you mean '{s}'?"),
+                None => format!("probe types: {}", TYPES.join(", ")),
+            };
+            self.report(
+                Diagnostic::error(
+                    ap.provider.span,
+                    format!("unknown probe type '{}'", ap.provider.name),
+                )
+                .with_help(help),
+            );
+            return Vec::new();
+        };
+        let one = |point: AttachPoint, kind: ProbeKind| {
+            vec![Resolved {
+                point,
+                span,
+                kind,
+                tracepoint: None,
+            }]
+        };
+        match (provider, parts.as_slice()) {
+            ("begin", []) => one(AttachPoint::Begin, ProbeKind::Special),
+            ("end", []) => one(AttachPoint::End, ProbeKind::Special),
+            ("tracepoint", [category, name]) => self.expand_tracepoints(category, name, span),
+            ("rawtracepoint", [name]) | ("rawtracepoint", [_, name]) => one(
+                AttachPoint::RawTracepoint {
+                    name: name.to_string(),
+                },
+                ProbeKind::RawTracepoint,
+            ),
+            ("kprobe", _) | ("kretprobe", _) | ("fentry", _) | ("fexit", _)
+                if (1..=2).contains(&parts.len()) =>
+            {
+                let (module, target) = match parts.as_slice() {
+                    [m, f] => (Some(m.to_string()), *f),
+                    _ => (None, parts[0]),
+                };
+                if glob::has_wildcards(target) {
+                    self.report(Diagnostic::unsupported(
+                        span,
+                        "a wildcard in a kernel function probe",
+                    ));
+                    return Vec::new();
+                }
+                let (function, offset) = split_offset(target);
+                let Some(offset) = offset else {
+                    self.error(span, format!("invalid offset in '{target}'"));
+                    return Vec::new();
+                };
+                match provider {
+                    "kprobe" => one(
+                        AttachPoint::Kprobe {
+                            module,
+                            function,
+                            offset,
+                        },
+                        ProbeKind::Entry { user: false },
+                    ),
+                    "kretprobe" => one(
+                        AttachPoint::Kretprobe { module, function },
+                        ProbeKind::Return { user: false },
+                    ),
+                    "fentry" => one(
+                        AttachPoint::Fentry { module, function },
+                        ProbeKind::Entry { user: false },
+                    ),
+                    _ => one(
+                        AttachPoint::Fexit { module, function },
+                        ProbeKind::Return { user: false },
+                    ),
+                }
+            }
+            ("uprobe", [binary, target]) | ("uretprobe", [binary, target]) => {
+                if !binary.starts_with('/')
+                    || glob::has_wildcards(binary)
+                    || glob::has_wildcards(target)
+                {
+                    self.report(
+                        Diagnostic::unsupported(
+                            span,
+                            "a uprobe on a library name, a relative path or a wildcard",
+                        )
+                        .with_help(
+                            "give the absolute path of the binary, e.g. uprobe:/bin/bash:readline",
+                        ),
+                    );
+                    return Vec::new();
+                }
+                if !std::path::Path::new(binary).exists() {
+                    self.error(span, format!("binary '{binary}' does not exist"));
+                    return Vec::new();
+                }
+                let (symbol, offset) =
+                    match target.parse::<u64>().ok().or_else(|| parse_hex(target)) {
+                        Some(address) => (None, Some(address)),
+                        None => {
+                            let (s, o) = split_offset(target);
+                            (Some(s), o)
+                        }
+                    };
+                let Some(offset) = offset else {
+                    self.error(span, format!("invalid offset in '{target}'"));
+                    return Vec::new();
+                };
+                let binary = binary.to_string();
+                if provider == "uprobe" {
+                    one(
+                        AttachPoint::Uprobe {
+                            binary,
+                            symbol,
+                            offset,
+                        },
+                        ProbeKind::Entry { user: true },
+                    )
+                } else {
+                    one(
+                        AttachPoint::Uretprobe {
+                            binary,
+                            symbol,
+                            offset,
+                        },
+                        ProbeKind::Return { user: true },
+                    )
+                }
+            }
+            ("profile", _) | ("interval", _) => match parse_period(&parts) {
+                Some(period) if provider == "profile" => {
+                    one(AttachPoint::Profile { period }, ProbeKind::Perf)
+                }
+                Some(period) => one(AttachPoint::Interval { period }, ProbeKind::Perf),
+                None => {
+                    self.report(
+                        Diagnostic::error(span, format!("invalid {provider} attach point"))
+                            .with_help(format!("write {provider}:hz:99, {provider}:s:1, {provider}:ms:10, {provider}:us:100 or {provider}:1s")),
+                    );
+                    Vec::new()
+                }
+            },
+            ("software", [event]) | ("software", [event, _]) => {
+                let Some((ev, default)) = SoftwareEvent::by_name(event) else {
+                    self.error(span, format!("unknown software event '{event}'"));
+                    return Vec::new();
+                };
+                match parts
+                    .get(1)
+                    .map_or(Some(default), |c| c.parse::<u64>().ok().filter(|n| *n > 0))
+                {
+                    Some(count) => one(AttachPoint::Software { event: ev, count }, ProbeKind::Perf),
+                    None => {
+                        self.error(span, "the software event count must be a positive integer");
+                        Vec::new()
+                    }
+                }
+            }
+            ("hardware", [event]) | ("hardware", [event, _]) => {
+                let count = parts
+                    .get(1)
+                    .and_then(|c| c.parse::<u64>().ok())
+                    .unwrap_or(1_000_000);
+                one(
+                    AttachPoint::Hardware {
+                        event: event.to_string(),
+                        count,
+                    },
+                    ProbeKind::Perf,
+                )
+            }
+            ("usdt" | "watchpoint" | "iter" | "self" | "test" | "bench", _) => {
+                self.report(Diagnostic::unsupported(
+                    span,
+                    format!("the {provider} probe type"),
+                ));
+                Vec::new()
+            }
+            _ => {
+                self.error(
+                    span,
+                    format!(
+                        "invalid attach point '{}' for the {provider} probe type",
+                        ap.raw
+                    ),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn expand_tracepoints(&mut self, category: &str, name: &str, span: Span) -> Vec<Resolved> {
+        match self.options.catalog.match_tracepoints(category, name) {
+            Ok(list) if list.is_empty() => {
+                self.error(
+                    span,
+                    format!("unknown probe: tracepoint:{category}:{name} matches no tracepoint"),
+                );
+                Vec::new()
+            }
+            Ok(list) => list
+                .into_iter()
+                .map(|(c, n)| {
+                    let point = AttachPoint::Tracepoint {
+                        category: c.clone(),
+                        name: n.clone(),
+                    };
+                    Resolved {
+                        point,
+                        span,
+                        kind: ProbeKind::Tracepoint,
+                        tracepoint: Some((c, n)),
+                    }
+                })
+                .collect(),
+            Err(e) => {
+                self.error(span, e.to_string());
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// `func+16` -> (`func`, Some(16)); `func` -> (`func`, Some(0)); a bad offset gives `None`.
+fn split_offset(target: &str) -> (String, Option<u64>) {
+    match target.split_once('+') {
+        Some((f, off)) => (
+            f.to_string(),
+            off.parse::<u64>().ok().or_else(|| parse_hex(off)),
+        ),
+        None => (target.to_string(), Some(0)),
+    }
+}
+
+fn parse_hex(s: &str) -> Option<u64> {
+    s.strip_prefix("0x")
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+}
+
+/// `hz:99`, `s:1`, `ms:10`, `us:100`, `ns:5`, or one part with a unit suffix (`1s`, `100ms`) or
+/// a bare number of nanoseconds.
+fn parse_period(parts: &[&str]) -> Option<Period> {
+    let positive = |s: &str| s.parse::<u64>().ok().filter(|n| *n > 0);
+    match parts {
+        ["hz", n] => positive(n).map(Period::Hz),
+        [unit, n] => Some(Period::Nanos(positive(n)?.checked_mul(unit_nanos(unit)?)?)),
+        [one] => {
+            let split = one.find(|c: char| !c.is_ascii_digit()).unwrap_or(one.len());
+            let (digits, unit) = one.split_at(split);
+            let n = positive(digits)?;
+            match unit {
+                "" => Some(Period::Nanos(n)),
+                "hz" => Some(Period::Hz(n)),
+                u => Some(Period::Nanos(n.checked_mul(unit_nanos(u)?)?)),
+            }
+        }
+        _ => None,
+    }
+}
+
+fn unit_nanos(unit: &str) -> Option<u64> {
+    Some(match unit {
+        "ns" => 1,
+        "us" => 1_000,
+        "ms" => 1_000_000,
+        "s" => 1_000_000_000,
+        "m" => 60_000_000_000,
+        "h" => 3_600_000_000_000,
+        "d" => 86_400_000_000_000,
+        _ => return None,
+    })
+}
+
+/// Whether a bare identifier `name` appears anywhere in the block.
+fn mentions_ident_in_block(block: &ast::Block, name: &str) -> bool {
+    block.stmts.iter().any(|s| mentions_ident_in_stmt(s, name))
+}
+
+fn mentions_ident_in_stmt(stmt: &ast::Stmt, name: &str) -> bool {
+    use ast::StmtKind as S;
+    match &stmt.kind {
+        S::Expr(e) | S::Discard(e) => mentions_ident(e, name),
+        S::Assign { target, value, .. } => {
+            mentions_ident(target, name) || mentions_ident(value, name)
+        }
+        S::Let { value, .. } => value.as_ref().is_some_and(|v| mentions_ident(v, name)),
+        S::If {
+            cond,
+            then,
+            otherwise,
+        } => {
+            mentions_ident(cond, name)
+                || mentions_ident_in_block(then, name)
+                || otherwise
+                    .as_ref()
+                    .is_some_and(|o| mentions_ident_in_stmt(o, name))
+        }
+        S::Unroll { count, body } | S::While { cond: count, body } => {
+            mentions_ident(count, name) || mentions_ident_in_block(body, name)
+        }
+        S::For { iter, body, .. } => {
+            let in_iter = match iter {
+                ast::ForIter::Map(e) => mentions_ident(e, name),
+                ast::ForIter::Range { start, end } => {
+                    mentions_ident(start, name) || mentions_ident(end, name)
+                }
+            };
+            in_iter || mentions_ident_in_block(body, name)
+        }
+        S::Block(b) => mentions_ident_in_block(b, name),
+        S::Break | S::Continue | S::Return => false,
+    }
+}
+
+/// Whether a bare identifier `name` appears anywhere in the expression.
+pub fn mentions_ident(e: &ast::Expr, name: &str) -> bool {
+    use ast::ExprKind as E;
+    let any = |es: &[ast::Expr]| es.iter().any(|x| mentions_ident(x, name));
+    match &e.kind {
+        E::Ident(n) => n == name,
+        E::Map { keys, .. } => any(keys),
+        E::Call { args, .. } => any(args),
+        E::Unary { operand, .. } => mentions_ident(operand, name),
+        E::Binary { lhs, rhs, .. } => mentions_ident(lhs, name) || mentions_ident(rhs, name),
+        E::Ternary {
+            cond,
+            then,
+            otherwise,
+        } => {
+            mentions_ident(cond, name)
+                || then.as_ref().is_some_and(|t| mentions_ident(t, name))
+                || mentions_ident(otherwise, name)
+        }
+        E::Cast { expr, .. } => mentions_ident(expr, name),
+        E::Field { base, .. } | E::TupleIndex { base, .. } => mentions_ident(base, name),
+        E::Index { base, index } => mentions_ident(base, name) || mentions_ident(index, name),
+        E::Tuple(items) => any(items),
+        E::Record(fields) => fields.iter().any(|f| mentions_ident(&f.value, name)),
+        E::Block { stmts, value } => {
+            stmts.iter().any(|s| mentions_ident_in_stmt(s, name))
+                || value.as_ref().is_some_and(|v| mentions_ident(v, name))
+        }
+        E::Sizeof(_) | E::Offsetof { .. } => false,
+        E::Int { .. }
+        | E::Str(_)
+        | E::Char(_)
+        | E::Bool(_)
+        | E::Var(_)
+        | E::Positional(_)
+        | E::ParamCount => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods() {
+        assert_eq!(parse_period(&["hz", "99"]), Some(Period::Hz(99)));
+        assert_eq!(parse_period(&["ms", "10"]), Some(Period::Nanos(10_000_000)));
+        assert_eq!(parse_period(&["1s"]), Some(Period::Nanos(1_000_000_000)));
+        assert_eq!(parse_period(&["s", "0"]), None);
+        assert_eq!(parse_period(&["parsecs", "1"]), None);
+    }
+}

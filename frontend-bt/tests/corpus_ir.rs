@@ -1,0 +1,109 @@
+//! Lowers every corpus program with the recorded tracefs fixtures and snapshots its IR dump (or
+//! its diagnostics, for programs using what the compiler does not support yet), plus a summary of
+//! how many programs lower. Also checks the exact diagnostics of `corpus/bt/semantic-errors`
+//! (`OXTRACE_BLESS=1` rewrites their `.expected` files; review the diff before committing).
+
+use frontend_bt::{compile, LowerOptions};
+use ir::catalog::FixtureCatalog;
+use ir::diag::render_all;
+use ir::SourceFile;
+use std::path::{Path, PathBuf};
+
+fn corpus_dir(sub: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("corpus")
+        .join("bt")
+        .join(sub)
+}
+
+fn programs(sub: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir(sub))
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "bt"));
+    files.sort();
+    files
+}
+
+/// Compiles `path` as the CLI would, with positional parameters `5` and `hello`.
+fn lower_file(path: &Path) -> (Option<ir::Program>, String) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file = SourceFile::new(name, text);
+    let catalog = FixtureCatalog::new();
+    let options = LowerOptions {
+        catalog: &catalog,
+        params: vec!["5".into(), "hello".into()],
+    };
+    let (program, diags) = compile(&file, &options);
+    (program, render_all(&file, &diags))
+}
+
+#[test]
+fn every_syntax_program_lowers_or_says_what_is_unsupported() {
+    let files = programs("syntax");
+    assert!(
+        files.len() >= 60,
+        "expected at least 60 corpus programs, found {}",
+        files.len()
+    );
+    let mut summary = String::new();
+    let mut lowered = 0;
+    for path in &files {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (program, diags) = lower_file(path);
+        let snapshot = match &program {
+            Some(p) => {
+                lowered += 1;
+                format!("{diags}{}", ir::dump::dump_program(p))
+            }
+            None => {
+                // A program may only fail to lower for a "not supported yet" reason.
+                let non_unsupported: Vec<&str> = diags
+                    .lines()
+                    .filter(|l| l.contains(": error: ") && !l.contains("is not supported yet"))
+                    .collect();
+                assert!(
+                    non_unsupported.is_empty(),
+                    "{stem} fails to lower:\n{diags}"
+                );
+                format!("NOT LOWERED\n{diags}")
+            }
+        };
+        summary.push_str(&format!(
+            "{stem}: {}\n",
+            if program.is_some() {
+                "lowers"
+            } else {
+                "unsupported"
+            }
+        ));
+        insta::with_settings!({ snapshot_suffix => stem.clone(), prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!("ir", snapshot);
+        });
+    }
+    summary.push_str(&format!("total: {lowered} of {} lower\n", files.len()));
+    insta::assert_snapshot!("summary", summary);
+}
+
+#[test]
+fn semantic_errors_match_expected_diagnostics() {
+    let files = programs("semantic-errors");
+    assert!(files.len() >= 8, "expected at least 8 semantic error cases");
+    for path in files {
+        let (program, diags) = lower_file(&path);
+        if std::env::var_os("OXTRACE_BLESS").is_some() {
+            let _ = std::fs::write(path.with_extension("expected"), &diags);
+        }
+        let expected = std::fs::read_to_string(path.with_extension("expected")).unwrap_or_default();
+        assert!(program.is_none(), "{} should not compile", path.display());
+        assert_eq!(diags, expected, "diagnostics of {}", path.display());
+    }
+}
