@@ -319,12 +319,21 @@ impl<'a, 'ctx> FnGen<'a, 'ctx> {
         }
         let a = p.align.clamp(1, 8);
         if size.div_ceil(a) <= MAX_INLINE_STORES {
-            self.b.build_memset(
-                p.ptr,
-                a,
-                self.cx.i8_type().const_zero(),
-                self.u64c(u64::from(size)),
-            )?;
+            // Volatile, so that LLVM does not merge neighbouring memsets into one too big for the
+            // BPF target to inline (it has no memset to call).
+            let f = inkwell::intrinsics::Intrinsic::find("llvm.memset")
+                .and_then(|i| {
+                    i.get_declaration(self.module, &[self.ptrt().into(), self.i64t().into()])
+                })
+                .ok_or_else(|| CgError::Llvm("llvm.memset is missing".into()))?;
+            let args = [
+                p.ptr.into(),
+                self.cx.i8_type().const_zero().into(),
+                self.u64c(u64::from(size)).into(),
+                self.cx.bool_type().const_int(1, false).into(),
+            ];
+            let call = self.b.build_call(f, &args, "")?;
+            call.set_alignment_attribute(inkwell::attributes::AttributeLoc::Param(0), a);
             return Ok(());
         }
         // Too big to inline: copy from a zero-filled read-only global.

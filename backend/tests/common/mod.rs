@@ -95,7 +95,15 @@ impl Prog {
     pub fn compile(&self) -> Vec<u8> {
         match backend::compile(&self.p, &opts()) {
             Ok(o) => o.elf,
-            Err(d) => panic!("compile failed: {d:#?}"),
+            Err(d) => {
+                if std::env::var_os("OXT_DUMP_IR").is_some() {
+                    eprintln!(
+                        "{}",
+                        backend::emit_llvm_ir(&self.p, &opts()).unwrap_or_default()
+                    );
+                }
+                panic!("compile failed: {d:#?}")
+            }
         }
     }
 
