@@ -49,11 +49,18 @@ fn map_line(m: &MapDecl) -> String {
 }
 
 fn action_line(p: &Program, a: &Action) -> String {
-    let map_name = |id: crate::MapId| p.maps.get(id.0 as usize).map_or("?", |m| m.name.as_str()).to_string();
+    let map_name = |id: crate::MapId| {
+        p.maps
+            .get(id.0 as usize)
+            .map_or("?", |m| m.name.as_str())
+            .to_string()
+    };
     let kind = match &a.kind {
         ActionKind::Printf { format } => format!("printf {format:?}"),
         ActionKind::PrintValue => "print".into(),
-        ActionKind::PrintMap { map, top, div } => format!("print {} top={top} div={div}", map_name(*map)),
+        ActionKind::PrintMap { map, top, div } => {
+            format!("print {} top={top} div={div}", map_name(*map))
+        }
         ActionKind::Time { format } => format!("time {format:?}"),
         ActionKind::Exit => "exit".into(),
         ActionKind::Clear { map } => format!("clear {}", map_name(*map)),
@@ -64,10 +71,19 @@ fn action_line(p: &Program, a: &Action) -> String {
 }
 
 fn dump_probe(out: &mut String, p: &Program, index: usize, probe: &Probe) {
-    let sites: Vec<String> = probe.attach.iter().map(|s| s.point.bpftrace_name()).collect();
+    let sites: Vec<String> = probe
+        .attach
+        .iter()
+        .map(|s| s.point.bpftrace_name())
+        .collect();
     let _ = writeln!(out, "\nprobe {index} {}", sites.join(", "));
     for (i, v) in probe.vars.iter().enumerate() {
-        let _ = writeln!(out, "  var v{i} ${} : {}", v.name.trim_start_matches('$'), v.ty);
+        let _ = writeln!(
+            out,
+            "  var v{i} ${} : {}",
+            v.name.trim_start_matches('$'),
+            v.ty
+        );
     }
     if let Some(pred) = &probe.predicate {
         let _ = writeln!(out, "  predicate {}", expr(p, probe, pred));
@@ -97,10 +113,24 @@ fn stmt(out: &mut String, p: &Program, probe: &Probe, s: &Stmt, depth: usize) {
             let _ = writeln!(out, "{pad}store m{}[{}] = {}", map.0, opt(key), e(value));
         }
         StmtKind::MapAggregate { map, key, value } => {
-            let f = p.maps.get(map.0 as usize).and_then(|m| m.kind.function_name()).unwrap_or("?");
-            let _ = writeln!(out, "{pad}aggregate m{}[{}] {f}({})", map.0, opt(key), opt(value));
+            let f = p
+                .maps
+                .get(map.0 as usize)
+                .and_then(|m| m.kind.function_name())
+                .unwrap_or("?");
+            let _ = writeln!(
+                out,
+                "{pad}aggregate m{}[{}] {f}({})",
+                map.0,
+                opt(key),
+                opt(value)
+            );
         }
-        StmtKind::If { cond, then, otherwise } => {
+        StmtKind::If {
+            cond,
+            then,
+            otherwise,
+        } => {
             let _ = writeln!(out, "{pad}if {}", e(cond));
             block(out, then);
             if !otherwise.is_empty() {
@@ -112,7 +142,12 @@ fn stmt(out: &mut String, p: &Program, probe: &Probe, s: &Stmt, depth: usize) {
             let _ = writeln!(out, "{pad}while {}", e(cond));
             block(out, body);
         }
-        StmtKind::ForRange { var, start, end, body } => {
+        StmtKind::ForRange {
+            var,
+            start,
+            end,
+            body,
+        } => {
             let _ = writeln!(out, "{pad}for v{} in {}..{}", var.0, e(start), e(end));
             block(out, body);
         }
@@ -163,16 +198,24 @@ pub fn expr(p: &Program, probe: &Probe, x: &Expr) -> String {
         ExprKind::Retval => "retval".into(),
         ExprKind::Unary { op, operand } => format!("{op:?} {}", e(operand)).to_lowercase_first(),
         ExprKind::Binary { op, lhs, rhs } => format!("{} {} {}", op.symbol(), e(lhs), e(rhs)),
-        ExprKind::Logical { and, lhs, rhs } => format!("{} {} {}", if *and { "&&" } else { "||" }, e(lhs), e(rhs)),
-        ExprKind::Ternary { cond, then, otherwise } => format!("? {} {} {}", e(cond), e(then), e(otherwise)),
+        ExprKind::Logical { and, lhs, rhs } => {
+            format!("{} {} {}", if *and { "&&" } else { "||" }, e(lhs), e(rhs))
+        }
+        ExprKind::Ternary {
+            cond,
+            then,
+            otherwise,
+        } => format!("? {} {} {}", e(cond), e(then), e(otherwise)),
         ExprKind::Cast(inner) => format!("cast {}", e(inner)),
         ExprKind::Tuple(items) => format!("tuple {}", list(items)),
         ExprKind::Record(items) => format!("record {}", list(items)),
         ExprKind::Field { base, index } => format!("field {index} {}", e(base)),
-        ExprKind::ReadStr { ptr, space, max_len } => {
-            format!("read_str {space:?} {} {}", e(ptr), key(max_len)).to_lowercase_first()
-        }
-        ExprKind::Deref { ptr, space } => format!("deref {space:?} {}", e(ptr)),
+        ExprKind::ReadStr {
+            ptr,
+            space,
+            max_len,
+        } => format!("read_str {space:?} {} {}", e(ptr), key(max_len)).to_lowercase_first(),
+        ExprKind::Deref { ptr, space } => format!("deref {} {}", space_name(*space), e(ptr)),
         ExprKind::Call { func, args } => format!("call {func:?} {}", list(args)),
         ExprKind::Block { stmts, value } => {
             let mut inner = String::new();
@@ -183,6 +226,13 @@ pub fn expr(p: &Program, probe: &Probe, x: &Expr) -> String {
         }
     };
     format!("({body}:{})", x.ty)
+}
+
+fn space_name(space: crate::AddrSpace) -> &'static str {
+    match space {
+        crate::AddrSpace::Kernel => "kernel",
+        crate::AddrSpace::User => "user",
+    }
 }
 
 trait LowercaseFirst {

@@ -25,11 +25,13 @@ pub mod program;
 pub mod span;
 pub mod stmt;
 pub mod types;
+pub mod valid;
 
 pub use expr::{BinaryOp, Builtin, Expr, ExprKind, Function, UnaryOp};
 pub use probe::{AttachPoint, Period, SoftwareEvent, SyscallProbe};
 pub use program::{
-    Action, ActionId, ActionKind, AttachSite, Config, MapDecl, MapId, MapKind, Probe, Program, VarDecl, VarId,
+    Action, ActionId, ActionKind, AttachSite, Config, MapDecl, MapId, MapKind, Probe, Program,
+    VarDecl, VarId,
 };
 pub use span::{SourceFile, Span};
 pub use stmt::{Block, Stmt, StmtKind};
