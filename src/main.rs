@@ -1,1 +1,155 @@
-fn main() {}
+//! The `oxtrace` command: parse the command line, then run the pipeline
+//! text -> frontend -> IR -> backend -> BPF object -> runtime -> output.
+//!
+//! This file is the pipeline as one readable function ([`run`]); everything it calls lives in the
+//! workspace crates. Every failure becomes one rendered diagnostic on stderr and exit code 1.
+
+mod cli;
+
+use cli::{Cli, Emit};
+use ir::diag::{render, render_all, Diagnostic};
+use ir::SourceFile;
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match cli::parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    match run(&cli) {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(()) => ExitCode::from(1),
+    }
+}
+
+/// Runs the whole pipeline. Diagnostics are printed here and nowhere else; `Err` means "exit 1".
+fn run(cli: &Cli) -> Result<i32, ()> {
+    let file = read_program(cli)?;
+    let compile_only = cli.emit.is_some();
+    if !compile_only && !runtime::is_root() {
+        return fail(
+            &file,
+            Diagnostic::global("oxtrace must run as root (it loads BPF programs)"),
+        );
+    }
+    if runtime::is_root() {
+        // The catalogue reads tracefs; mounting it is the runtime's job, and cheap when mounted.
+        if let Err(e) = runtime::tracefs::ensure_mounted() {
+            return fail(&file, Diagnostic::global(e));
+        }
+    }
+
+    let catalog = match ir::catalog::TracefsCatalog::new() {
+        Ok(c) => c,
+        Err(e) => return fail(&file, Diagnostic::global(e.to_string())),
+    };
+    let options = frontend_bt::LowerOptions {
+        catalog: &catalog,
+        params: cli.params.clone(),
+    };
+    let (program, diags) = frontend_bt::compile(&file, &options);
+    eprint!("{}", render_all(&file, &diags));
+    let Some(program) = program.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
+        return Err(());
+    };
+
+    let problems = ir::valid::validate(&program);
+    if !problems.is_empty() {
+        report(&file, &problems);
+        return Err(());
+    }
+
+    if cli.emit == Some(Emit::Ir) {
+        print!("{}", ir::dump::dump_program(&program));
+        return Ok(0);
+    }
+    let backend_options = backend::BackendOptions {
+        ncpus: runtime::online_cpus(),
+    };
+    if cli.emit == Some(Emit::Llvm) {
+        let text =
+            backend::emit_llvm_ir(&program, &backend_options).map_err(|d| report(&file, &d))?;
+        print!("{text}");
+        return Ok(0);
+    }
+    let object = backend::compile(&program, &backend_options).map_err(|d| report(&file, &d))?;
+    if cli.emit == Some(Emit::Elf) {
+        let mut out = open_output(cli, &file)?;
+        out.write_all(&object.elf)
+            .map_err(|e| report(&file, &[Diagnostic::global(e.to_string())]))?;
+        return Ok(0);
+    }
+
+    let options = runtime::RunOptions {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+        dry_run: cli.dry_run,
+        output: open_output(cli, &file)?,
+    };
+    runtime::run(&program, &object.elf, options).map_err(|e| {
+        let mut d = match e.span {
+            Some(span) => Diagnostic::error(span, e.message),
+            None => Diagnostic::global(e.message),
+        };
+        if let Some(details) = e.details {
+            if cli.verbose {
+                d = d.with_note(details);
+            } else {
+                d = d.with_help("run with -v to see the full verifier log");
+            }
+        }
+        eprint!("{}", render(&file, &d));
+    })
+}
+
+/// Reads the program text from `-e`, a file, or stdin (`-`).
+fn read_program(cli: &Cli) -> Result<SourceFile, ()> {
+    if let Some(text) = &cli.expr {
+        return Ok(SourceFile::new("stdin", text.clone()));
+    }
+    let Some(path) = &cli.file else {
+        eprintln!("oxtrace: no program given: use -e PROGRAM or a FILE (see --help)");
+        return Err(());
+    };
+    if path == "-" {
+        let mut text = String::new();
+        return match std::io::stdin().read_to_string(&mut text) {
+            Ok(_) => Ok(SourceFile::new("stdin", text)),
+            Err(e) => {
+                eprintln!("oxtrace: cannot read the program from stdin: {e}");
+                Err(())
+            }
+        };
+    }
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(SourceFile::new(path.clone(), text)),
+        Err(e) => {
+            eprintln!("oxtrace: cannot read program file '{path}': {e}");
+            Err(())
+        }
+    }
+}
+
+/// Standard output, or the `-o` file.
+fn open_output(cli: &Cli, file: &SourceFile) -> Result<Box<dyn Write + Send>, ()> {
+    match &cli.output {
+        None => Ok(Box::new(std::io::stdout())),
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Ok(Box::new(f)),
+            Err(e) => fail(
+                file,
+                Diagnostic::global(format!("cannot open output file '{path}': {e}")),
+            ),
+        },
+    }
+}
+
+fn report(file: &SourceFile, diags: &[Diagnostic]) {
+    eprint!("{}", render_all(file, diags));
+}
+
+fn fail<T>(file: &SourceFile, diag: Diagnostic) -> Result<T, ()> {
+    report(file, &[diag]);
+    Err(())
+}

@@ -1,0 +1,86 @@
+//! Command-line parsing (clap). bpftrace's flags, spelled as bpftrace spells them.
+
+use clap::{Parser, ValueEnum};
+use std::process::ExitCode;
+
+/// What `--emit` writes instead of running the program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// The IR's text dump.
+    Ir,
+    /// The optimised LLVM IR.
+    Llvm,
+    /// The BPF ELF object (to stdout or `-o FILE`).
+    Elf,
+}
+
+/// Output formats of `-f`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// bpftrace's text output.
+    Text,
+    /// bpftrace's NDJSON output.
+    Json,
+}
+
+/// oxtrace: run bpftrace programs on eBPF.
+#[derive(Parser, Debug)]
+#[command(name = "oxtrace", version, about, disable_help_subcommand = true)]
+pub struct Cli {
+    /// The program text.
+    #[arg(short = 'e', value_name = "PROGRAM")]
+    pub expr: Option<String>,
+    /// Suppress "Attached N probes" and other status messages.
+    #[arg(short = 'q', long = "quiet")]
+    pub quiet: bool,
+    /// Verbose: full verifier logs on load errors.
+    #[arg(short = 'v', long = "verbose")]
+    pub verbose: bool,
+    /// Write program output to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<String>,
+    /// Output format.
+    #[arg(short = 'f', value_enum, default_value = "text")]
+    pub format: Format,
+    /// Compile, load and attach, then exit without running BEGIN probes.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// Compile only, and print the IR, LLVM IR or BPF object.
+    #[arg(long = "emit", value_enum, value_name = "WHAT")]
+    pub emit: Option<Emit>,
+    /// The program file (`-` for stdin) when -e is not given, then positional parameters ($1, $2, ...).
+    #[arg(
+        value_name = "FILE | PARAMS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub rest: Vec<String>,
+    /// The program file (filled from `rest`).
+    #[arg(skip)]
+    pub file: Option<String>,
+    /// Positional parameters (filled from `rest`).
+    #[arg(skip)]
+    pub params: Vec<String>,
+}
+
+/// Parses `std::env::args`; on `--help`/`--version` or a usage error prints and returns the exit code.
+pub fn parse() -> Result<Cli, ExitCode> {
+    let mut cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return Err(ExitCode::from(code));
+        }
+    };
+    let mut rest = std::mem::take(&mut cli.rest).into_iter();
+    if cli.expr.is_none() {
+        cli.file = rest.next();
+    }
+    cli.params = rest.collect();
+    if cli.format == Format::Json {
+        eprintln!("oxtrace: -f json is not supported yet");
+        return Err(ExitCode::from(1));
+    }
+    Ok(cli)
+}
