@@ -65,7 +65,7 @@ fn run(cli: &Cli) -> Result<i32, ()> {
         return Ok(0);
     }
     let backend_options = backend::BackendOptions {
-        ncpus: runtime::online_cpus(),
+        ncpus: runtime::possible_cpus(),
     };
     if cli.emit == Some(Emit::Llvm) {
         let text =

@@ -86,6 +86,6 @@ pub fn is_root() -> bool {
 
 /// The number of possible CPUs (per-CPU map slots), for code generation: per-CPU aggregations
 /// are summed over this many slots. Falls back to 1 if the kernel cannot tell.
-pub fn online_cpus() -> u32 {
+pub fn possible_cpus() -> u32 {
     libbpf_rs::num_possible_cpus().map_or(1, |n| n.max(1) as u32)
 }
