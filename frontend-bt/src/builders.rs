@@ -151,18 +151,23 @@ pub fn tuple_index(
     )
 }
 
-/// A C struct field from its specifier words, optional `*`s and name, arrays and bit width.
+/// A C struct field from its specifier words, optional `*`s (with the offset after the last one)
+/// and name, arrays and bit width.
 pub fn c_field(
     issues: &mut Vec<Issue>,
     mut words: Vec<Ident>,
-    stars: Option<(u32, Ident)>,
+    stars: Option<(u32, usize, Ident)>,
     arrays: Vec<Option<u64>>,
     bitfield: Option<u64>,
     l: usize,
     r: usize,
 ) -> CField {
+    let mut ty_end = None;
     let (pointers, name) = match stars {
-        Some((n, name)) => (n, name),
+        Some((n, end, name)) => {
+            ty_end = Some(end);
+            (n, name)
+        }
         None if words.len() > 1 => (0, words.pop().unwrap_or_else(|| ident(String::new(), l, l))),
         None => {
             let only = words.first().map_or(sp(l, r), |w| w.span);
@@ -179,11 +184,7 @@ pub fn c_field(
             )
         }
     };
-    let ty_end = if pointers > 0 {
-        name.span.start as usize
-    } else {
-        words.last().map_or(l, |w| w.span.end as usize)
-    };
+    let ty_end = ty_end.unwrap_or_else(|| words.last().map_or(l, |w| w.span.end as usize));
     let ty_span = sp(l, ty_end);
     let words = words.into_iter().map(|w| w.name).collect();
     CField {

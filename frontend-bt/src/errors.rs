@@ -45,6 +45,13 @@ const STMT_START: &[&str] = &[
     "if", "unroll", "while", "for", "break", "continue", "return", "let", ";",
 ];
 
+/// Tokens that can continue an expression (binary, postfix and assignment operators).
+const OPERATORS: &[&str] = &[
+    "||", "&&", "|", "^", "&", "==", "!=", "<", "<=", ">", ">=", "<<", ">>", "+", "-", "*", "/",
+    "%", "?", "->", ".", "[", "++", "--", "=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
+    "<<=", ">>=",
+];
+
 /// Tokens that can start a top-level item.
 const ITEM_START: &[&str] = &[
     "attach point",
@@ -146,11 +153,17 @@ fn describe_expected(expected: &[String]) -> String {
     if let Some(s) = summary {
         out.push(s.to_string());
     }
+    let skipped = |n: &str| skip.iter().any(|set| set.contains(&n));
+    let operators = names
+        .iter()
+        .filter(|n| OPERATORS.contains(n) && !skipped(n))
+        .count()
+        >= 5;
     for n in &names {
-        if skip.iter().any(|set| set.contains(n)) {
+        if skipped(n) || (operators && OPERATORS.contains(n)) {
             continue;
         }
-        out.push(match *n {
+        let text = match *n {
             "end of predicate" => "'/'".to_string(),
             "identifier"
             | "integer"
@@ -163,7 +176,13 @@ fn describe_expected(expected: &[String]) -> String {
             | "type name"
             | "type identifier" => n.to_string(),
             other => format!("'{other}'"),
-        });
+        };
+        if !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    if operators {
+        out.push("operator".to_string());
     }
     match out.len() {
         0 => "something else".to_string(),

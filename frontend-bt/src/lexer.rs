@@ -611,8 +611,10 @@ impl<'s> Lexer<'s> {
         loop {
             match self.peek() {
                 None | Some('\n') => {
+                    // An invalid token (rather than a string) keeps the parser from reporting a
+                    // second error for the same mistake.
                     self.error(start, self.pos, "unterminated string literal");
-                    return Token::Str(Bytes(out));
+                    return Token::Invalid;
                 }
                 Some('"') => {
                     self.pos += 1;

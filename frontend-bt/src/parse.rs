@@ -15,6 +15,17 @@ pub fn parse_program(file: &SourceFile) -> (Option<Program>, Vec<Diagnostic>) {
     let mut issues = Vec::new();
     let result = ProgramParser::new().parse(&mut issues, &mut lexer);
     let mut diags = std::mem::take(&mut lexer.diags);
+    // A lexical error that runs to the end of the file (an unclosed comment) already explains
+    // why the input ends early.
+    let rest_is_blank = |end: u32| {
+        file.text
+            .get(end as usize..)
+            .is_none_or(|t| t.trim().is_empty())
+    };
+    let lexed_to_end = diags
+        .iter()
+        .any(|d| d.span.is_some_and(|s| rest_is_blank(s.end)));
+    let at_eof = |d: &Diagnostic| d.message.starts_with("unexpected end of input");
     for issue in issues {
         match issue {
             Issue::Syntax(recovery) => diags.extend(to_diagnostic(file, recovery.error)),
@@ -31,6 +42,9 @@ pub fn parse_program(file: &SourceFile) -> (Option<Program>, Vec<Diagnostic>) {
             None
         }
     };
+    if lexed_to_end {
+        diags.retain(|d| !at_eof(d));
+    }
     diags.sort_by_key(|d| d.span.map(|s| (s.start, s.end)));
     diags.dedup();
     (program, diags)
