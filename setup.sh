@@ -41,7 +41,7 @@ fi
 echo "mounted at /sys/kernel/tracing"
 
 section "Build (release)"
-cargo build --release --locked --bins
+cargo build --release --bins
 
 section "Demo: openat calls per process for one second"
 ./target/release/oxtrace -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); } interval:s:1 { exit(); }'

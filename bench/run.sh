@@ -20,7 +20,7 @@ fi
 mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 
 echo "==== build (release)"
-cargo build --release --locked --bin oxtrace
+cargo build --release --bin oxtrace
 OX=$PWD/target/release/oxtrace
 BT=$(command -v bpftrace)
 
