@@ -28,6 +28,7 @@ const KNOWN: &[&str] = &[
     "str",
     "strncmp",
     "strcontains",
+    "len",
     "count",
     "sum",
     "min",
@@ -68,7 +69,6 @@ const NOT_YET: &[&str] = &[
     "errorf",
     "warnf",
     "assert",
-    "len",
     "find",
     "percpu_kaddr",
     "debugf",
@@ -84,6 +84,7 @@ const NOT_YET: &[&str] = &[
     "offsetof",
     "typeof",
     "getopt",
+    "tseries",
 ];
 
 impl Lowerer<'_> {
@@ -228,6 +229,26 @@ impl Lowerer<'_> {
                 }
                 _ => self.poison(span, "has_key() takes a map and a key: has_key(@m, key)"),
             },
+            "len" => match args {
+                [ast::Expr {
+                    kind: ast::ExprKind::Map { name, keys },
+                    span: ms,
+                }] if keys.is_empty() => {
+                    let id = self.maps.id(&map_name(name), *ms);
+                    match self.maps.kind_for_read(id, *ms) {
+                        Some(k @ (ir::MapKind::Hist { .. } | ir::MapKind::Lhist { .. })) => {
+                            let f = k.function_name().unwrap_or("?");
+                            self.report(Diagnostic::unsupported(
+                                span,
+                                format!("len() of a {f}() map"),
+                            ));
+                            Expr::int(0, Type::U64, span)
+                        }
+                        _ => Expr::new(ExprKind::MapLen { map: id }, Type::U64, span),
+                    }
+                }
+                _ => self.poison(span, "len() takes a whole map: len(@m)"),
+            },
             "strncmp" => {
                 let [a, b, n] = args else {
                     return self.poison(
@@ -280,6 +301,22 @@ impl Lowerer<'_> {
                     Type::Bool,
                     span,
                 )
+            }
+            // Since bpftrace 0.24 builtins may be called like functions: `pid()` is `pid`.
+            _ if args.is_empty() && super::expr::BUILTINS.contains(&f) => self.lower_expr(
+                &ast::Expr {
+                    kind: ast::ExprKind::Ident(f.to_string()),
+                    span,
+                },
+                ctx,
+                scopes,
+            ),
+            _ if super::expr::BUILTINS.contains(&f) => {
+                self.report(Diagnostic::unsupported(
+                    span,
+                    format!("{f}() with arguments"),
+                ));
+                Expr::int(0, Type::I64, span)
             }
             "printf" | "print" | "time" | "exit" | "clear" | "zero" => self.poison(
                 span,

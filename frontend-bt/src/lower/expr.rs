@@ -39,7 +39,10 @@ impl Lowerer<'_> {
             A::Str(bytes) => string_literal(String::from_utf8_lossy(&bytes.0).into_owned(), span),
             A::Char(c) => Expr::new(ExprKind::Int(u64::from(*c)), Type::I64, span),
             A::Bool(b) => Expr::new(ExprKind::Bool(*b), Type::Bool, span),
-            A::Ident(name) => self.lower_ident(name, span, ctx),
+            A::Ident(name) => match self.defines.get(name).cloned() {
+                Some(kind) => self.lower_expr(&ast::Expr { kind, span }, ctx, scopes),
+                None => self.lower_ident(name, span, ctx),
+            },
             A::Var(name) => match scopes.lookup(name) {
                 Some(id) => Expr::new(ExprKind::Var(id), scopes.ty(id).clone(), span),
                 None => self.poison(span, format!("undefined variable ${name}")),
@@ -100,6 +103,13 @@ impl Lowerer<'_> {
                     (_, Type::Bool) if inner.ty.is_scalar() => self.condition(inner),
                     (Type::Int(_) | Type::Bool | Type::Ptr { .. }, Type::Int(_)) => {
                         Expr::new(ExprKind::Cast(Box::new(inner)), target, span)
+                    }
+                    (_, Type::Array { .. }) | (Type::Array { .. }, _) => {
+                        self.report(Diagnostic::unsupported(
+                            span,
+                            "a cast to or from an integer array",
+                        ));
+                        Expr::int(0, Type::I64, span)
                     }
                     _ => self.poison(span, format!("cannot cast {} to {}", inner.ty, target)),
                 }
@@ -236,10 +246,10 @@ impl Lowerer<'_> {
                 Expr::new(ExprKind::Int(u64::from(size)), Type::U64, span)
             }
             A::Offsetof { .. } => {
-                self.report(Diagnostic::unsupported(
-                    span,
-                    "offsetof (needs struct types)",
-                ));
+                self.report(
+                    Diagnostic::unsupported(span, "offsetof")
+                        .with_help("offsetof needs struct types, which come with BTF support"),
+                );
                 Expr::int(0, Type::U64, span)
             }
         }
@@ -766,8 +776,8 @@ impl Lowerer<'_> {
     }
 }
 
-/// Builtin names, for suggestions.
-const BUILTINS: &[&str] = &[
+/// Builtin names (for call syntax `pid()` and suggestions).
+pub(crate) const BUILTINS: &[&str] = &[
     "pid",
     "tid",
     "uid",

@@ -144,6 +144,11 @@ impl MapTable {
         m.kind.clone()
     }
 
+    /// The key type learned so far: `None` while unknown, `Some(None)` for a scalar map.
+    pub fn key_type(&self, id: MapId) -> Option<Option<Type>> {
+        self.maps.get(id.0 as usize).and_then(|m| m.key.clone())
+    }
+
     /// Errors for maps that are read but never written (known only after the whole program).
     pub fn unused_diagnostics(&self) -> Vec<Diagnostic> {
         self.maps

@@ -22,6 +22,7 @@ use ir::catalog::ProbeCatalog;
 use ir::diag::Diagnostic;
 use ir::{Action, ActionId, Config, Span};
 use maps::MapTable;
+use std::collections::HashMap;
 
 /// What lowering needs from outside the program text.
 pub struct LowerOptions<'a> {
@@ -69,6 +70,8 @@ pub(crate) struct Lowerer<'a> {
     pub actions: Vec<Action>,
     pub probe_names: Vec<String>,
     pub config: Config,
+    /// Object-like `#define NAME value` constants, substituted where `NAME` is used.
+    pub defines: HashMap<String, ast::ExprKind>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -80,6 +83,7 @@ impl<'a> Lowerer<'a> {
             actions: Vec::new(),
             probe_names: Vec::new(),
             config: Config::default(),
+            defines: HashMap::new(),
         }
     }
 
@@ -124,14 +128,12 @@ impl<'a> Lowerer<'a> {
                     i.span,
                     "#include is ignored: oxtrace takes kernel types from BTF and tracefs",
                 )),
-                ast::Item::Define(d) => self.diags.push(Diagnostic::unsupported(d.span, "#define")),
+                ast::Item::Define(d) => self.lower_define(d),
                 ast::Item::CStruct(s) => self.diags.push(Diagnostic::unsupported(
                     s.span,
                     "a C struct or union definition",
                 )),
-                ast::Item::CEnum(e) => self
-                    .diags
-                    .push(Diagnostic::unsupported(e.span, "a C enum definition")),
+                ast::Item::CEnum(e) => self.lower_enum(e),
                 ast::Item::Import(i) => self.diags.push(Diagnostic::unsupported(i.span, "import")),
                 ast::Item::Macro(m) => self
                     .diags
@@ -145,39 +147,106 @@ impl<'a> Lowerer<'a> {
     fn lower_config(&mut self, config: &ast::Config) {
         for entry in &config.entries {
             let key = entry.key.name.as_str();
+            let key = key
+                .strip_prefix("BPFTRACE_")
+                .map_or(key.to_string(), str::to_ascii_lowercase);
             let int_value = match &entry.value.kind {
                 ast::ExprKind::Int { value, unit: None } => Some(*value),
                 ast::ExprKind::Bool(b) => Some(u64::from(*b)),
-                _ => None,
-            };
-            let Some(value) = int_value else {
-                self.error(
-                    entry.value.span,
-                    format!("config variable '{key}' needs a constant value"),
-                );
-                continue;
-            };
-            match key {
-                "max_strlen" | "BPFTRACE_MAX_STRLEN" if (1..=65536).contains(&value) => {
-                    self.config.max_strlen = value as u32
-                }
-                "max_map_keys" | "BPFTRACE_MAX_MAP_KEYS"
-                    if value >= 1 && value <= u64::from(u32::MAX) =>
-                {
-                    self.config.max_map_keys = value as u32
-                }
-                "print_maps_on_exit" => self.config.print_maps_on_exit = value != 0,
-                "max_strlen" | "max_map_keys" | "BPFTRACE_MAX_STRLEN" | "BPFTRACE_MAX_MAP_KEYS" => {
+                ast::ExprKind::Ident(_) | ast::ExprKind::Str(_) => None,
+                _ => {
                     self.error(
                         entry.value.span,
-                        format!("value {value} is out of range for '{key}'"),
-                    )
+                        format!("config variable '{key}' needs a constant value"),
+                    );
+                    continue;
                 }
+            };
+            match (key.as_str(), int_value) {
+                ("max_strlen", Some(v)) if (1..=65536).contains(&v) => {
+                    self.config.max_strlen = v as u32
+                }
+                ("max_map_keys", Some(v)) if v >= 1 && v <= u64::from(u32::MAX) => {
+                    self.config.max_map_keys = v as u32
+                }
+                ("print_maps_on_exit", Some(v)) => self.config.print_maps_on_exit = v != 0,
+                ("max_strlen" | "max_map_keys" | "print_maps_on_exit", _) => self.error(
+                    entry.value.span,
+                    format!("invalid value for config variable '{key}'"),
+                ),
                 _ => self.report(Diagnostic::unsupported(
                     entry.key.span,
-                    format!("config variable '{key}'"),
+                    format!("the config variable '{key}'"),
                 )),
             }
+        }
+    }
+
+    /// `enum state { IDLE, BUSY = 5 }`: each enumerator becomes a constant, numbered as C does.
+    fn lower_enum(&mut self, e: &ast::CEnum) {
+        let mut next: i64 = 0;
+        for variant in &e.variants {
+            if let Some(v) = &variant.value {
+                match self.constant_int(v) {
+                    Some(n) => next = n,
+                    None => {
+                        self.error(v.span, "an enumerator's value must be an integer constant");
+                        continue;
+                    }
+                }
+            }
+            let kind = if next < 0 {
+                ast::ExprKind::Unary {
+                    op: ast::UnaryOp::Neg,
+                    operand: Box::new(ast::Expr {
+                        kind: ast::ExprKind::Int {
+                            value: next.unsigned_abs(),
+                            unit: None,
+                        },
+                        span: variant.span,
+                    }),
+                }
+            } else {
+                ast::ExprKind::Int {
+                    value: next as u64,
+                    unit: None,
+                }
+            };
+            self.defines.insert(variant.name.name.clone(), kind);
+            next = next.wrapping_add(1);
+        }
+    }
+
+    /// `#define NAME 16` or `#define NAME "text"`: a constant usable as an identifier. Function-like
+    /// macros and other replacement text need a C preprocessor, which oxtrace does not run yet.
+    fn lower_define(&mut self, define: &ast::Define) {
+        let value = define.value.trim();
+        let parsed = if define.name.contains('(') {
+            None
+        } else if let Some(text) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            Some(ast::ExprKind::Str(ast::Bytes(text.as_bytes().to_vec())))
+        } else {
+            let digits = value.trim_end_matches(['u', 'U', 'l', 'L']);
+            let number = match digits
+                .strip_prefix("0x")
+                .or_else(|| digits.strip_prefix("0X"))
+            {
+                Some(hex) => u64::from_str_radix(hex, 16).ok(),
+                None => digits.parse::<u64>().ok(),
+            };
+            number.map(|value| ast::ExprKind::Int { value, unit: None })
+        };
+        match parsed {
+            Some(kind) => {
+                self.defines.insert(define.name.clone(), kind);
+            }
+            None => self.report(
+                Diagnostic::unsupported(
+                    define.span,
+                    "a #define other than a number or string constant",
+                )
+                .with_help("oxtrace does not run the C preprocessor yet"),
+            ),
         }
     }
 

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 pub struct Scopes {
     /// Every variable of the probe, by [`VarId`].
     pub vars: Vec<VarDecl>,
-    blocks: Vec<HashMap<String, VarId>>,
+    /// Per block: each visible name, `None` while it is declared (`let $x;`) but not yet assigned.
+    blocks: Vec<HashMap<String, Option<VarId>>>,
 }
 
 impl Scopes {
@@ -34,7 +35,18 @@ impl Scopes {
 
     /// The visible variable called `name`, innermost first.
     pub fn lookup(&self, name: &str) -> Option<VarId> {
-        self.blocks.iter().rev().find_map(|b| b.get(name).copied())
+        self.blocks
+            .iter()
+            .rev()
+            .find_map(|b| b.get(name).copied())
+            .flatten()
+    }
+
+    /// Declares `name` without a type (`let $x;`): the first assignment gives it one.
+    pub fn declare_untyped(&mut self, name: &str) {
+        if let Some(b) = self.blocks.last_mut() {
+            b.insert(name.to_string(), None);
+        }
     }
 
     /// The type of a variable.
@@ -42,7 +54,8 @@ impl Scopes {
         &self.vars[id.0 as usize].ty
     }
 
-    /// Declares `name` in the innermost block (shadowing any outer one).
+    /// Declares `name` in the innermost block (shadowing any outer one), or, when an enclosing
+    /// block declared it untyped with `let $x;`, gives that declaration its type.
     pub fn declare(&mut self, name: &str, ty: Type, span: Span) -> VarId {
         self.vars.push(VarDecl {
             name: format!("${name}"),
@@ -50,8 +63,15 @@ impl Scopes {
             span,
         });
         let id = VarId((self.vars.len() - 1) as u32);
-        if let Some(b) = self.blocks.last_mut() {
-            b.insert(name.to_string(), id);
+        let untyped = self
+            .blocks
+            .iter_mut()
+            .rev()
+            .find(|b| b.get(name).is_some_and(Option::is_none));
+        if let Some(b) = untyped {
+            b.insert(name.to_string(), Some(id));
+        } else if let Some(b) = self.blocks.last_mut() {
+            b.insert(name.to_string(), Some(id));
         }
         id
     }

@@ -55,7 +55,7 @@ impl Lowerer<'_> {
                         Ok(t) => Some(normalize_stored(&t)),
                         Err(msg) => {
                             self.error(t.span, msg);
-                            None
+                            return;
                         }
                     },
                     None => None,
@@ -65,10 +65,7 @@ impl Lowerer<'_> {
                     (Some(t), _) => t.clone(),
                     (None, Some(v)) => normalize_stored(&v.ty),
                     (None, None) => {
-                        self.report(Diagnostic::error(
-                            var.span,
-                            format!("let ${} needs a type or a value", var.name),
-                        ));
+                        scopes.declare_untyped(&var.name);
                         return;
                     }
                 };
@@ -176,8 +173,21 @@ impl Lowerer<'_> {
                         self.error(m.span, "iterate over the whole map, without a key");
                         return;
                     }
-                    self.report(Diagnostic::unsupported(span, "a for loop over a map"));
-                    let _ = name;
+                    let id = self.maps.id(&map_name(name), m.span);
+                    let (kv_ty, ok) = self.for_map_types(id, m.span);
+                    scopes.push();
+                    let var_id = scopes.declare(&var.name, kv_ty, var.span);
+                    let body = self.lower_block(body, ctx, scopes);
+                    scopes.pop();
+                    self.check_no_exit(&body);
+                    if ok {
+                        let kind = StmtKind::ForMap {
+                            var: var_id,
+                            map: id,
+                            body,
+                        };
+                        out.push(Stmt::new(kind, span));
+                    }
                 }
             },
             S::Break => out.push(Stmt::new(StmtKind::Break, span)),
@@ -186,6 +196,75 @@ impl Lowerer<'_> {
             S::Block(b) => {
                 let b = self.lower_block(b, ctx, scopes);
                 out.extend(b);
+            }
+        }
+    }
+
+    /// The type of the `(key, value)` variable of `for ($kv : @m)`, and whether the loop can be
+    /// generated (otherwise a diagnostic was reported; the placeholder type still lets the body
+    /// be lowered, so that the maps it uses are learned).
+    fn for_map_types(&mut self, id: ir::MapId, span: Span) -> (Type, bool) {
+        let placeholder = Type::Tuple(vec![Type::I64, Type::I64]);
+        let kind = self.maps.kind_for_read(id, span);
+        let name = self.maps.name(id).to_string();
+        let key = match self.maps.key_type(id) {
+            Some(Some(k)) => k,
+            Some(None) => {
+                self.error(
+                    span,
+                    format!("{name} has no keys; a for loop iterates over a map with keys"),
+                );
+                return (placeholder, false);
+            }
+            // Not used anywhere else: the map table reports the undefined map.
+            None => return (placeholder, false),
+        };
+        let value = match kind {
+            None => return (placeholder, false),
+            Some(MapKind::Value(t)) => t,
+            Some(MapKind::Count) => Type::U64,
+            Some(MapKind::Sum(i) | MapKind::Min(i) | MapKind::Max(i) | MapKind::Avg(i)) => {
+                Type::Int(i)
+            }
+            Some(k) => {
+                let f = k.function_name().unwrap_or("?");
+                self.report(Diagnostic::unsupported(
+                    span,
+                    format!("a for loop over a {f}() map"),
+                ));
+                return (placeholder, false);
+            }
+        };
+        (Type::Tuple(vec![key, value]), true)
+    }
+
+    /// Reports every `exit()` in the body of a `for` loop over a map: bpftrace forbids `exit()`
+    /// in loops (since 0.25).
+    fn check_no_exit(&mut self, body: &[Stmt]) {
+        for s in body {
+            match &s.kind {
+                StmtKind::Emit { action, .. }
+                    if self
+                        .actions
+                        .get(action.0 as usize)
+                        .is_some_and(|a| matches!(a.kind, ir::ActionKind::Exit)) =>
+                {
+                    self.error(
+                        s.span,
+                        "exit() is not allowed inside a for loop over a map; use break, then exit() after the loop",
+                    );
+                }
+                StmtKind::If {
+                    then, otherwise, ..
+                } => {
+                    self.check_no_exit(then);
+                    self.check_no_exit(otherwise);
+                }
+                StmtKind::While { body, .. } | StmtKind::ForRange { body, .. } => {
+                    self.check_no_exit(body)
+                }
+                // A nested loop over a map was checked when it was lowered.
+                _ => {}
             }
         }
     }

@@ -107,7 +107,7 @@ pub fn arithmetic_type(lhs: &Expr, rhs: &Expr) -> Type {
 pub fn from_ast(t: &ast::Type, max_strlen: u32) -> Result<Type, String> {
     match &t.kind {
         ast::TypeKind::Named(name) => {
-            named_type(name, max_strlen).ok_or_else(|| format!("unknown type '{name}'"))
+            named_type(name, max_strlen).ok_or_else(|| unknown_type(name))
         }
         ast::TypeKind::Array(elem, Some(n)) => {
             let elem = from_ast(elem, max_strlen)?;
@@ -118,10 +118,24 @@ pub fn from_ast(t: &ast::Type, max_strlen: u32) -> Result<Type, String> {
         }
         ast::TypeKind::Array(_, None) => Err("an array type needs a length".into()),
         ast::TypeKind::Struct(n) | ast::TypeKind::Union(n) | ast::TypeKind::Enum(n) => Err(
-            format!("the type '{n}' needs BTF type support, which is not supported yet"),
+            format!("the type '{n}' is not supported yet (it needs BTF types)"),
         ),
-        ast::TypeKind::Pointer(_) => Err("pointer types are not supported yet".into()),
+        ast::TypeKind::Pointer(_) => {
+            Err("a pointer type is not supported yet (it needs BTF types)".into())
+        }
         ast::TypeKind::Typeof(_) => Err("typeof is not supported yet".into()),
+    }
+}
+
+/// The message for a type name that is not a builtin: a near miss of a builtin is a typo;
+/// anything else is presumably a kernel typedef, which needs BTF.
+fn unknown_type(name: &str) -> String {
+    const BUILTIN: &[&str] = &[
+        "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "string",
+    ];
+    match ir::diag::did_you_mean(name, BUILTIN.iter().copied()) {
+        Some(s) => format!("unknown type '{name}' (did you mean '{s}'?)"),
+        None => format!("the type '{name}' is not supported yet (typedefs need BTF types)"),
     }
 }
 
