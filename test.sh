@@ -11,4 +11,5 @@ if [[ $(id -u) -eq 0 ]] && ! mountpoint -q /sys/kernel/tracing; then
 fi
 # The end-to-end and differential tests run tracers one after another on their own; their test
 # binaries never run concurrently with each other (cargo runs test binaries sequentially).
-exec cargo test --workspace "$@"
+# --no-fail-fast: report every failing test binary, not just the first.
+exec cargo test --workspace --no-fail-fast "$@"
