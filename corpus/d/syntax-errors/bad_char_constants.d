@@ -1,0 +1,7 @@
+BEGIN
+{
+	a = '';
+	b = 'abcdefghij';
+	c = 'x
+	;
+}

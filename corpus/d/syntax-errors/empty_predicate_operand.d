@@ -1,0 +1,5 @@
+syscall:::entry
+/pid == /
+{
+	@[probefunc] = count();
+}

@@ -1,0 +1,11 @@
+BEGIN
+{
+	while (i < 10) {
+		i++;
+	}
+}
+
+END
+{
+	return;
+}

@@ -1,0 +1,9 @@
+BEGIN
+{
+	trace("start");
+}
+/* this comment never ends
+END
+{
+	trace("end");
+}
