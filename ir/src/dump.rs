@@ -191,6 +191,7 @@ pub fn expr(p: &Program, probe: &Probe, x: &Expr) -> String {
         ExprKind::MapRead { map, key: k } => format!("read m{} {}", map.0, key(k)),
         ExprKind::MapHasKey { map, key: k } => format!("has_key m{} {}", map.0, e(k)),
         ExprKind::MapDelete { map, key: k } => format!("delete m{} {}", map.0, key(k)),
+        ExprKind::MapLen { map } => format!("len m{}", map.0),
         ExprKind::Builtin(b) => format!("builtin {}", b.name()),
         ExprKind::CtxField { offset } => format!("ctx_field +{offset}"),
         ExprKind::CtxDataLoc { offset } => format!("ctx_data_loc +{offset}"),

@@ -34,6 +34,9 @@ pub enum ExprKind {
     MapHasKey { map: MapId, key: Box<Expr> },
     /// Delete one entry; true when it existed.
     MapDelete { map: MapId, key: Option<Box<Expr>> },
+    /// The number of entries of a map (`len(@m)`), counted in BPF; `uint64`. A per-CPU
+    /// (aggregation) map counts each key once.
+    MapLen { map: MapId },
     /// A builtin value of the running task or probe.
     Builtin(Builtin),
     /// A field of the probe's context read at a fixed byte offset (tracepoint fields; `ty` says

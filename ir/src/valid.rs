@@ -283,6 +283,7 @@ impl Validator<'_> {
                     self.check_map_index(map.0, e.span);
                     stack.push(key);
                 }
+                ExprKind::MapLen { map } => self.check_map_index(map.0, e.span),
                 ExprKind::Binary { lhs, rhs, .. } => {
                     if lhs.ty != rhs.ty && lhs.ty.is_integer() && rhs.ty.is_integer() {
                         self.error(
