@@ -31,6 +31,10 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 let deleted = self.map_delete(*map, key.as_deref(), e.span)?;
                 self.convert(deleted, &Type::Bool, &e.ty)
             }
+            ExprKind::MapLen { map } => {
+                let n = self.map_len(*map, e.span)?;
+                self.convert(n, &Type::U64, &e.ty)
+            }
             ExprKind::Builtin(b) => self.builtin(*b, e),
             ExprKind::CtxField { offset } => self.ctx_field(*offset, e),
             ExprKind::CtxDataLoc { offset } => self.ctx_data_loc(*offset, e),

@@ -128,6 +128,11 @@ pub(crate) struct FnGen<'a, 'ctx> {
     pub probe_value: Option<IntValue<'ctx>>,
     /// Nesting depth of ring buffer records being filled (no `return` allowed inside).
     pub in_record: u32,
+    /// Scratch offsets of the variables when they all live in scratch memory (probes with a
+    /// `for` loop over a map, whose callback finds them there); `None` otherwise.
+    pub var_offsets: Option<Vec<u32>>,
+    /// In the callback of a `for` loop over a map: the loop state on the caller's stack.
+    pub loop_state: Option<PointerValue<'ctx>>,
 }
 
 impl<'a, 'ctx> FnGen<'a, 'ctx> {
@@ -244,7 +249,8 @@ impl<'a, 'ctx> FnGen<'a, 'ctx> {
         Ok(Place { ptr, align: 8 })
     }
 
-    fn scratch_base(&mut self) -> R<PointerValue<'ctx>> {
+    /// The scratch entry (looked up in the entry block on first use).
+    pub(crate) fn scratch_base(&mut self) -> R<PointerValue<'ctx>> {
         if let Some(p) = self.scratch_base {
             return Ok(p);
         }

@@ -25,6 +25,7 @@ pub(crate) enum Helper {
     ProbeReadKernelStr = 115,
     RingbufReserve = 131,
     RingbufSubmit = 132,
+    ForEachMapElem = 164,
     MapLookupPercpuElem = 195,
 }
 
@@ -48,6 +49,7 @@ impl Helper {
             Helper::ProbeReadKernelStr => "probe_read_kernel_str",
             Helper::RingbufReserve => "ringbuf_reserve",
             Helper::RingbufSubmit => "ringbuf_submit",
+            Helper::ForEachMapElem => "for_each_map_elem",
             Helper::MapLookupPercpuElem => "map_lookup_percpu_elem",
         }
     }

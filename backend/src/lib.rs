@@ -13,7 +13,8 @@
 //! - `probe`: one function per attach site (section, prologue, predicate, body);
 //! - `expr`, `builtins`, `strings`, `values`: expressions; `stmt`: statements and control flow;
 //! - `mapops`: map reads, stores, deletes; `aggregate`: aggregations and histogram buckets;
-//! - `emit`: ring buffer records for actions.
+//! - `emit`: ring buffer records for actions;
+//! - `formap`: `len(@m)` and `for ($kv : @m)` through `bpf_for_each_map_elem` callbacks.
 //!
 //! Architecture invariant: nothing derived from the user's program panics here; whatever the
 //! backend cannot generate becomes a [`ir::diag::Diagnostic`] at the construct's span.
@@ -22,6 +23,7 @@ mod aggregate;
 mod builtins;
 mod emit;
 mod expr;
+mod formap;
 mod func;
 mod helpers;
 mod mapops;

@@ -107,6 +107,7 @@ fn build_in(
     }
     maps.set_scratch_size(scratch);
     maps.describe(context, &dib, cu, program);
+    crate::formap::describe_functions(&dib, cu, &module);
     add_license(context, &module);
     dib.finalize();
     if let Err(e) = module.verify() {

@@ -112,6 +112,8 @@ pub(crate) fn generate<'ctx>(
         vars: Vec::new(),
         probe_value: None,
         in_record: 0,
+        var_offsets: None,
+        loop_state: None,
     };
     let internal = |e: CgError| e.into_diag(site.span);
     g.b.position_at_end(exit_bb);
@@ -155,7 +157,21 @@ impl<'ctx> FnGen<'_, 'ctx> {
     /// Variables, the `probe` value, and the syscall filter of a syscall set.
     fn prologue(&mut self, pi: usize, si: usize) -> R<()> {
         let site = &self.probe.attach[si];
-        for v in &self.probe.vars {
+        if crate::formap::has_for_map(&self.probe.body) {
+            // The loop bodies run in callbacks, which find the variables in scratch memory.
+            let mut offsets = Vec::with_capacity(self.probe.vars.len());
+            for v in &self.probe.vars {
+                let size = ir::types::round_up(v.ty.size().max(1), 8);
+                offsets.push(ir::types::round_up(self.scratch_used, 8));
+                let place = self.scratch(size)?;
+                if v.ty.is_scalar() {
+                    self.store(place, &Type::U64, self.u64c(0))?;
+                }
+                self.vars.push(place);
+            }
+            self.var_offsets = Some(offsets);
+        }
+        for v in self.probe.vars.iter().skip(self.vars.len()) {
             let place = if v.ty.is_scalar() {
                 let p = self.stack(8)?;
                 self.store(p, &Type::U64, self.u64c(0))?;

@@ -83,9 +83,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 end,
                 body,
             } => self.for_range(*var, start, end, body, s)?,
-            StmtKind::ForMap { .. } => {
-                return unsupported_here(s, "iterating over a map with 'for'")
-            }
+            StmtKind::ForMap { var, map, body } => self.for_map(*var, *map, body, s.span)?,
             StmtKind::Break | StmtKind::Continue => {
                 let Some(&(cont, brk)) = self.loops.last() else {
                     return crate::func::error(s.span, "break/continue outside a loop");

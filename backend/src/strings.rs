@@ -11,6 +11,10 @@ use ir::{AddrSpace, Expr, ExprKind, Function, Type};
 
 /// String compares with a literal are unrolled up to this many bytes; longer ones loop.
 const UNROLL: u32 = 64;
+/// The largest `haystack size * needle size` of a `strcontains()` with a non-literal needle: its
+/// nested loop is explored by the verifier one iteration at a time, within its 1M instruction
+/// budget.
+const MAX_CONTAINS_WORK: u64 = 16 * 1024;
 
 impl<'ctx> FnGen<'_, 'ctx> {
     /// Writes string literal `s` into the `size`-byte buffer `dst` (truncated, zero padded).
@@ -194,6 +198,170 @@ impl<'ctx> FnGen<'_, 'ctx> {
         Ok(result.as_basic_value().into_int_value())
     }
 
+    /// Whether the string at `hay` (a `size`-byte buffer) contains the non-NUL bytes `lit`, as
+    /// `i1`: one bounded loop over the start positions, the compare unrolled.
+    fn contains_literal(&mut self, hay: Place<'ctx>, size: u32, lit: &[u8]) -> R<IntValue<'ctx>> {
+        let bool_t = self.cx.bool_type();
+        let len = lit.len() as u32;
+        if len == 0 {
+            return Ok(bool_t.const_int(1, false));
+        }
+        if len > size {
+            return Ok(bool_t.const_zero());
+        }
+        let i8t = self.cx.i8_type();
+        let from = self.current()?;
+        let head = self.block("contains");
+        let body = self.block("contains_at");
+        let cmp = self.block("contains_cmp");
+        let next = self.block("contains_next");
+        let done = self.block("contains_end");
+        self.b.build_unconditional_branch(head)?;
+        self.b.position_at_end(head);
+        let i = self.b.build_phi(self.i64t(), "i")?;
+        i.add_incoming(&[(&self.u64c(0), from)]);
+        let iv = i.as_basic_value().into_int_value();
+        let starts = u64::from(size - len + 1);
+        let more = self
+            .b
+            .build_int_compare(IntPredicate::ULT, iv, self.u64c(starts), "more")?;
+        self.b.build_conditional_branch(more, body, done)?;
+        self.b.position_at_end(body);
+        // SAFETY: i < size - len + 1, so i + j < size for every j < len.
+        let at = unsafe { self.b.build_gep(i8t, hay.ptr, &[iv], "at")? };
+        let c0 = self.b.build_load(i8t, at, "c0")?.into_int_value();
+        let end = self
+            .b
+            .build_int_compare(IntPredicate::EQ, c0, i8t.const_zero(), "end")?;
+        self.b.build_conditional_branch(end, done, cmp)?;
+        self.b.position_at_end(cmp);
+        let mut all = bool_t.const_int(1, false);
+        for (j, byte) in lit.iter().enumerate() {
+            let c = if j == 0 {
+                c0
+            } else {
+                let p = unsafe { self.b.build_gep(i8t, at, &[self.u64c(j as u64)], "atj")? };
+                self.b.build_load(i8t, p, "c")?.into_int_value()
+            };
+            let same = self.b.build_int_compare(
+                IntPredicate::EQ,
+                c,
+                i8t.const_int(u64::from(*byte), false),
+                "same",
+            )?;
+            all = self.b.build_and(all, same, "match")?;
+        }
+        self.b.build_conditional_branch(all, done, next)?;
+        self.b.position_at_end(next);
+        let inc = self.b.build_int_add(iv, self.u64c(1), "inc")?;
+        i.add_incoming(&[(&inc, next)]);
+        self.b.build_unconditional_branch(head)?;
+        self.b.position_at_end(done);
+        let result = self.b.build_phi(bool_t, "contains")?;
+        let (no, yes) = (bool_t.const_zero(), bool_t.const_int(1, false));
+        result.add_incoming(&[(&no, head), (&no, body), (&yes, cmp)]);
+        Ok(result.as_basic_value().into_int_value())
+    }
+
+    /// Whether the string at `hay` (`sh` bytes) contains the string at `needle` (`sn` bytes), as
+    /// `i1`: nested bounded loops (start position, needle byte).
+    fn contains_loop(
+        &mut self,
+        hay: Place<'ctx>,
+        sh: u32,
+        needle: Place<'ctx>,
+        sn: u32,
+    ) -> R<IntValue<'ctx>> {
+        let i8t = self.cx.i8_type();
+        let bool_t = self.cx.bool_type();
+        let i64t = self.i64t();
+        let yes = self.block("contains_yes");
+        let no = self.block("contains_no");
+        let done = self.block("contains_end");
+        // An empty needle is in every string.
+        let n0 = self.b.build_load(i8t, needle.ptr, "n0")?.into_int_value();
+        let empty = self
+            .b
+            .build_int_compare(IntPredicate::EQ, n0, i8t.const_zero(), "empty")?;
+        let outer = self.block("contains");
+        let from = self.current()?;
+        self.b.build_conditional_branch(empty, yes, outer)?;
+        // for i in 0..sh: stop at the haystack's end.
+        self.b.position_at_end(outer);
+        let i = self.b.build_phi(i64t, "i")?;
+        i.add_incoming(&[(&self.u64c(0), from)]);
+        let iv = i.as_basic_value().into_int_value();
+        let at_i = self.block("contains_at");
+        let more =
+            self.b
+                .build_int_compare(IntPredicate::ULT, iv, self.u64c(u64::from(sh)), "more")?;
+        self.b.build_conditional_branch(more, at_i, no)?;
+        self.b.position_at_end(at_i);
+        // SAFETY: i < sh.
+        let hp = unsafe { self.b.build_gep(i8t, hay.ptr, &[iv], "hp")? };
+        let hc = self.b.build_load(i8t, hp, "hc")?.into_int_value();
+        let end = self
+            .b
+            .build_int_compare(IntPredicate::EQ, hc, i8t.const_zero(), "end")?;
+        let inner = self.block("contains_j");
+        let next_i = self.block("contains_next");
+        self.b.build_conditional_branch(end, no, inner)?;
+        // for j in 0..sn: needle[j] == 0 means a match; past the haystack or a differing byte
+        // means none at i.
+        self.b.position_at_end(inner);
+        let j = self.b.build_phi(i64t, "j")?;
+        j.add_incoming(&[(&self.u64c(0), at_i)]);
+        let jv = j.as_basic_value().into_int_value();
+        let j_body = self.block("contains_jb");
+        let j_more =
+            self.b
+                .build_int_compare(IntPredicate::ULT, jv, self.u64c(u64::from(sn)), "jmore")?;
+        // The needle filled its buffer and every byte matched.
+        self.b.build_conditional_branch(j_more, j_body, yes)?;
+        self.b.position_at_end(j_body);
+        // SAFETY: j < sn.
+        let np = unsafe { self.b.build_gep(i8t, needle.ptr, &[jv], "np")? };
+        let nc = self.b.build_load(i8t, np, "nc")?.into_int_value();
+        let n_end = self
+            .b
+            .build_int_compare(IntPredicate::EQ, nc, i8t.const_zero(), "nend")?;
+        let j_in = self.block("contains_jin");
+        self.b.build_conditional_branch(n_end, yes, j_in)?;
+        self.b.position_at_end(j_in);
+        let k = self.b.build_int_add(iv, jv, "k")?;
+        let inside =
+            self.b
+                .build_int_compare(IntPredicate::ULT, k, self.u64c(u64::from(sh)), "inside")?;
+        let j_cmp = self.block("contains_jcmp");
+        self.b.build_conditional_branch(inside, j_cmp, next_i)?;
+        self.b.position_at_end(j_cmp);
+        // SAFETY: k < sh.
+        let kp = unsafe { self.b.build_gep(i8t, hay.ptr, &[k], "kp")? };
+        let kc = self.b.build_load(i8t, kp, "kc")?.into_int_value();
+        let same = self.b.build_int_compare(IntPredicate::EQ, kc, nc, "same")?;
+        let j_next = self.block("contains_jnext");
+        self.b.build_conditional_branch(same, j_next, next_i)?;
+        self.b.position_at_end(j_next);
+        let jinc = self.b.build_int_add(jv, self.u64c(1), "jinc")?;
+        j.add_incoming(&[(&jinc, j_next)]);
+        self.b.build_unconditional_branch(inner)?;
+        self.b.position_at_end(next_i);
+        let iinc = self.b.build_int_add(iv, self.u64c(1), "iinc")?;
+        i.add_incoming(&[(&iinc, next_i)]);
+        self.b.build_unconditional_branch(outer)?;
+        self.b.position_at_end(yes);
+        self.b.build_unconditional_branch(done)?;
+        self.b.position_at_end(no);
+        self.b.build_unconditional_branch(done)?;
+        self.b.position_at_end(done);
+        let result = self.b.build_phi(bool_t, "contains")?;
+        result.add_incoming(&[
+            (&bool_t.const_int(1, false), yes),
+            (&bool_t.const_zero(), no),
+        ]);
+        Ok(result.as_basic_value().into_int_value())
+    }
+
     /// Functions computed in BPF.
     pub(crate) fn call_function(
         &mut self,
@@ -232,7 +400,37 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 let ne = self.b.build_not(eq, "ne")?;
                 self.convert(ne, &Type::Bool, &e.ty)
             }
-            Function::Strcontains => unsupported(e.span, "strcontains()"),
+            Function::Strcontains => {
+                let [h, n] = args else {
+                    return crate::func::error(e.span, "strcontains takes two arguments");
+                };
+                let (Type::Str { size: sh }, Type::Str { size: sn }) = (&h.ty, &n.ty) else {
+                    return unsupported(e.span, "strcontains on non-strings");
+                };
+                let (sh, sn) = (*sh, *sn);
+                let found = match &n.kind {
+                    ExprKind::Str(lit) if (lit.len() as u32) < UNROLL => {
+                        let lit = lit.as_bytes();
+                        let lit = &lit[..lit.iter().position(|c| *c == 0).unwrap_or(lit.len())];
+                        let hp = self.eval_mem(h)?;
+                        self.contains_literal(hp, sh, lit)?
+                    }
+                    _ => {
+                        if u64::from(sh) * u64::from(sn) > MAX_CONTAINS_WORK {
+                            return unsupported(
+                                e.span,
+                                format!(
+                                    "strcontains() of a string[{sh}] and a non-literal string[{sn}] (at most {MAX_CONTAINS_WORK} for the product of the sizes)"
+                                ),
+                            );
+                        }
+                        let hp = self.eval_mem(h)?;
+                        let np = self.eval_mem(n)?;
+                        self.contains_loop(hp, sh, np, sn)?
+                    }
+                };
+                self.convert(found, &Type::Bool, &e.ty)
+            }
         }
     }
 }

@@ -344,7 +344,7 @@ fn fentry_compiles_and_its_load_result_is_clear() {
 fn unsupported_constructs_are_diagnostics() {
     let span = Span::new(3, 9);
     let mut p = Prog::new();
-    let m = p.map("@", None, MapKind::Count);
+    let m = p.map("@", Some(Type::U64), MapKind::Hist { k: 0 });
     p.begin(
         vec![Type::Tuple(vec![Type::U64, Type::U64])],
         vec![Stmt::new(
@@ -356,7 +356,7 @@ fn unsupported_constructs_are_diagnostics() {
             span,
         )],
     );
-    let d = backend::compile(&p.p, &opts()).expect_err("for over a map");
+    let d = backend::compile(&p.p, &opts()).expect_err("for over a histogram");
     assert_eq!(d[0].span, Some(span));
     assert!(
         d[0].message.contains("not supported yet"),
@@ -373,17 +373,17 @@ fn unsupported_constructs_are_diagnostics() {
     assert_eq!(d[0].span, Some(span));
 
     let mut p = Prog::new();
-    let s = Type::Str { size: 8 };
+    let s = Type::Str { size: 1024 };
     let call = Expr::new(
         ExprKind::Call {
             func: Function::Strcontains,
-            args: vec![strlit("abc"), strlit("b")],
+            args: vec![var(0, s.clone()), var(1, s.clone())],
         },
         Type::Bool,
         span,
     );
-    p.begin(vec![s], vec![st(StmtKind::Expr(call))]);
-    let d = backend::compile(&p.p, &opts()).expect_err("strcontains");
+    p.begin(vec![s.clone(), s], vec![st(StmtKind::Expr(call))]);
+    let d = backend::compile(&p.p, &opts()).expect_err("strcontains of two long strings");
     assert_eq!(d[0].span, Some(span));
 
     let mut p = Prog::new();
