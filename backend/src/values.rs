@@ -152,6 +152,9 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 self.block_expr_stmts(stmts)?;
                 self.eval_into(value, dst, dty)
             }
+            // A resize of a string (or tuple) value: build the operand straight into the
+            // destination's type, which truncates or zero-pads it.
+            (ExprKind::Cast(inner), _) if !inner.ty.is_scalar() => self.eval_into(inner, dst, dty),
             (ExprKind::MapRead { map, key }, _) => {
                 self.map_read_into(*map, key.as_deref(), dst, dty, e)
             }

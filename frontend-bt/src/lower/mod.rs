@@ -20,7 +20,7 @@ mod types;
 use crate::ast;
 use ir::catalog::ProbeCatalog;
 use ir::diag::Diagnostic;
-use ir::{Action, ActionId, Config, Span};
+use ir::{Action, ActionId, Config, Span, Type};
 use maps::MapTable;
 use std::collections::HashMap;
 
@@ -38,10 +38,11 @@ pub fn lower(
     options: &LowerOptions,
 ) -> (Option<ir::Program>, Vec<Diagnostic>) {
     let mut maps = MapTable::default();
+    let mut var_types = HashMap::new();
     // First run: learn map types. Its diagnostics are discarded; the second run reports them.
-    let _ = Lowerer::new(options, &mut maps).lower_program(program);
+    let _ = Lowerer::new(options, &mut maps, &mut var_types).lower_program(program);
     maps.freeze();
-    let mut lowerer = Lowerer::new(options, &mut maps);
+    let mut lowerer = Lowerer::new(options, &mut maps, &mut var_types);
     let result = lowerer.lower_program(program);
     let mut diags = std::mem::take(&mut lowerer.diags);
     let config = lowerer.config.clone();
@@ -66,6 +67,10 @@ pub fn lower(
 pub(crate) struct Lowerer<'a> {
     pub options: &'a LowerOptions<'a>,
     pub maps: &'a mut MapTable,
+    /// The widest type each string variable is assigned anywhere, learned in the first run and
+    /// keyed by the span of the variable's declaration, so `$s = "ab"; $s = "abcdef"` keeps
+    /// all six characters.
+    pub var_types: &'a mut HashMap<Span, Type>,
     pub diags: Vec<Diagnostic>,
     pub actions: Vec<Action>,
     pub probe_names: Vec<String>,
@@ -75,10 +80,15 @@ pub(crate) struct Lowerer<'a> {
 }
 
 impl<'a> Lowerer<'a> {
-    fn new(options: &'a LowerOptions<'a>, maps: &'a mut MapTable) -> Lowerer<'a> {
+    fn new(
+        options: &'a LowerOptions<'a>,
+        maps: &'a mut MapTable,
+        var_types: &'a mut HashMap<Span, Type>,
+    ) -> Lowerer<'a> {
         Lowerer {
             options,
             maps,
+            var_types,
             diags: Vec::new(),
             actions: Vec::new(),
             probe_names: Vec::new(),
@@ -95,6 +105,24 @@ impl<'a> Lowerer<'a> {
     /// Reports a prepared diagnostic.
     pub fn report(&mut self, diag: Diagnostic) {
         self.diags.push(diag);
+    }
+
+    /// The type to declare a variable with: `ty`, widened to what later assignments need.
+    pub fn declared_type(&self, decl: Span, ty: Type) -> Type {
+        match self.var_types.get(&decl) {
+            Some(wider) => types::unify_stored(&ty, wider).unwrap_or(ty),
+            None => ty,
+        }
+    }
+
+    /// Records that the variable declared at `decl` is assigned a value of type `ty`.
+    pub fn learn_var_type(&mut self, decl: Span, ty: &Type) {
+        let known = self.var_types.get(&decl).cloned();
+        let wider = match known {
+            Some(k) => types::unify_stored(&k, ty).unwrap_or(k),
+            None => ty.clone(),
+        };
+        self.var_types.insert(decl, wider);
     }
 
     /// Adds an asynchronous action and returns its id.

@@ -76,6 +76,11 @@ impl Scopes {
         id
     }
 
+    /// Where a variable was declared (or first assigned).
+    pub fn decl_span(&self, id: VarId) -> Span {
+        self.vars[id.0 as usize].span
+    }
+
     /// A hidden temporary (for `$x++` used as a value).
     pub fn temporary(&mut self, ty: Type, span: Span) -> VarId {
         self.vars.push(VarDecl {

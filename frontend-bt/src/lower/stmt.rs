@@ -340,6 +340,9 @@ impl Lowerer<'_> {
                 let id = match scopes.lookup(name) {
                     Some(id) => {
                         let ty = scopes.ty(id).clone();
+                        if matches!(v.ty, Type::Str { .. }) {
+                            self.learn_var_type(scopes.decl_span(id), &v.ty);
+                        }
                         if !assignable(&v.ty, &ty) {
                             self.error(
                                 value.span,
@@ -352,7 +355,10 @@ impl Lowerer<'_> {
                         }
                         id
                     }
-                    None => scopes.declare(name, normalize_stored(&v.ty), target.span),
+                    None => {
+                        let ty = self.declared_type(target.span, normalize_stored(&v.ty));
+                        scopes.declare(name, ty, target.span)
+                    }
                 };
                 let ty = scopes.ty(id).clone();
                 out.push(Stmt::new(
