@@ -183,7 +183,10 @@ mod tests {
                 assert!(i >= last, "index must not decrease (k={k}, v={v})");
                 last = i;
                 let (lo, hi) = hist_bounds(i, k);
-                assert!(lo <= v as i128 && (v as i128) < hi, "k={k} v={v} i={i} bounds={lo}..{hi}");
+                assert!(
+                    lo <= v as i128 && (v as i128) < hi,
+                    "k={k} v={v} i={i} bounds={lo}..{hi}"
+                );
             }
         }
     }

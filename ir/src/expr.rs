@@ -52,11 +52,23 @@ pub enum ExprKind {
     Unary { op: UnaryOp, operand: Box<Expr> },
     /// A binary operator. Both operands have been converted to a common type for arithmetic
     /// and comparisons; string comparisons have two `Str` operands.
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     /// Short-circuit `&&` (`and: true`) or `||`.
-    Logical { and: bool, lhs: Box<Expr>, rhs: Box<Expr> },
+    Logical {
+        and: bool,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     /// `cond ? then : otherwise`.
-    Ternary { cond: Box<Expr>, then: Box<Expr>, otherwise: Box<Expr> },
+    Ternary {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
     /// A conversion of an integer to another integer type (truncation or extension).
     Cast(Box<Expr>),
     /// A tuple built from its fields; the type is `Tuple`.
@@ -67,7 +79,11 @@ pub enum ExprKind {
     Field { base: Box<Expr>, index: u32 },
     /// Read a NUL-terminated string through a pointer, at most `ty`'s size bytes; `max_len`
     /// further limits it at run time (`str(p, n)`).
-    ReadStr { ptr: Box<Expr>, space: AddrSpace, max_len: Option<Box<Expr>> },
+    ReadStr {
+        ptr: Box<Expr>,
+        space: AddrSpace,
+        max_len: Option<Box<Expr>>,
+    },
     /// Read a value of type `ty` through a pointer.
     Deref { ptr: Box<Expr>, space: AddrSpace },
     /// A call to a function that computes a value in BPF.
@@ -194,7 +210,10 @@ impl BinaryOp {
 
     /// True for the comparisons, which yield bool.
     pub fn is_comparison(self) -> bool {
-        matches!(self, BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge)
+        matches!(
+            self,
+            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge
+        )
     }
 }
 

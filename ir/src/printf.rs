@@ -114,7 +114,12 @@ pub fn parse_format(fmt: &str) -> Result<Vec<Segment>, (usize, String)> {
         conv.length = fmt[len_start..i].to_string();
         let letter = match bytes.get(i) {
             Some(&b) => b as char,
-            None => return Err((start, "incomplete conversion at the end of the format".into())),
+            None => {
+                return Err((
+                    start,
+                    "incomplete conversion at the end of the format".into(),
+                ))
+            }
         };
         i += 1;
         conv.conv = match letter {
@@ -158,7 +163,10 @@ mod tests {
         match &segs[1] {
             Segment::Conversion(c) => {
                 assert!(c.left && c.zero);
-                assert_eq!((c.width, c.precision, c.length.as_str(), c.conv.as_str()), (Some(8), Some(3), "ll", "d"));
+                assert_eq!(
+                    (c.width, c.precision, c.length.as_str(), c.conv.as_str()),
+                    (Some(8), Some(3), "ll", "d")
+                );
             }
             other => panic!("unexpected {other:?}"),
         }

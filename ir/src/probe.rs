@@ -18,17 +18,35 @@ pub enum AttachPoint {
     /// Several `syscalls:sys_enter_*` (or `sys_exit_*`) tracepoints served by one program on
     /// `raw_syscalls:sys_enter` (or `sys_exit`) that keeps only the listed syscalls: one attach and
     /// one detach instead of hundreds (see platform.md). `probe` is looked up by syscall number.
-    SyscallSet { exit: bool, syscalls: Vec<SyscallProbe> },
+    SyscallSet {
+        exit: bool,
+        syscalls: Vec<SyscallProbe>,
+    },
     /// A classic raw tracepoint (BPF_PROG_TYPE_RAW_TRACEPOINT).
     RawTracepoint { name: String },
     /// A kernel function entry, at an optional byte offset.
-    Kprobe { module: Option<String>, function: String, offset: u64 },
+    Kprobe {
+        module: Option<String>,
+        function: String,
+        offset: u64,
+    },
     /// A kernel function return.
-    Kretprobe { module: Option<String>, function: String },
+    Kretprobe {
+        module: Option<String>,
+        function: String,
+    },
     /// A user function entry in `binary` (an absolute path), at `symbol`+`offset` or at an address.
-    Uprobe { binary: String, symbol: Option<String>, offset: u64 },
+    Uprobe {
+        binary: String,
+        symbol: Option<String>,
+        offset: u64,
+    },
     /// A user function return.
-    Uretprobe { binary: String, symbol: Option<String>, offset: u64 },
+    Uretprobe {
+        binary: String,
+        symbol: Option<String>,
+        offset: u64,
+    },
     /// Sampling on every CPU at a fixed period (perf cpu-clock).
     Profile { period: Period },
     /// A timer on one CPU.
@@ -38,9 +56,15 @@ pub enum AttachPoint {
     /// A perf hardware event (needs a CPU PMU).
     Hardware { event: String, count: u64 },
     /// BPF trampoline on function entry.
-    Fentry { module: Option<String>, function: String },
+    Fentry {
+        module: Option<String>,
+        function: String,
+    },
     /// BPF trampoline on function return.
-    Fexit { module: Option<String>, function: String },
+    Fexit {
+        module: Option<String>,
+        function: String,
+    },
 }
 
 /// One syscall served by an [`AttachPoint::SyscallSet`].
@@ -95,7 +119,12 @@ impl SoftwareEvent {
         ("cpu-clock", "cpu", SoftwareEvent::CpuClock, 1_000_000),
         ("task-clock", "", SoftwareEvent::TaskClock, 1_000_000),
         ("page-faults", "faults", SoftwareEvent::PageFaults, 100),
-        ("context-switches", "cs", SoftwareEvent::ContextSwitches, 1000),
+        (
+            "context-switches",
+            "cs",
+            SoftwareEvent::ContextSwitches,
+            1000,
+        ),
         ("cpu-migrations", "", SoftwareEvent::CpuMigrations, 1),
         ("minor-faults", "", SoftwareEvent::MinorFaults, 100),
         ("major-faults", "", SoftwareEvent::MajorFaults, 1),
@@ -115,7 +144,10 @@ impl SoftwareEvent {
 
     /// The canonical name.
     pub fn name(self) -> &'static str {
-        Self::TABLE.iter().find(|(_, _, e, _)| *e == self).map_or("?", |(n, _, _, _)| n)
+        Self::TABLE
+            .iter()
+            .find(|(_, _, e, _)| *e == self)
+            .map_or("?", |(n, _, _, _)| n)
     }
 }
 
@@ -127,10 +159,17 @@ impl AttachPoint {
             AttachPoint::End => "END".into(),
             AttachPoint::Tracepoint { category, name } => format!("tracepoint:{category}:{name}"),
             AttachPoint::SyscallSet { exit, .. } => {
-                format!("tracepoint:syscalls:sys_{}_*", if *exit { "exit" } else { "enter" })
+                format!(
+                    "tracepoint:syscalls:sys_{}_*",
+                    if *exit { "exit" } else { "enter" }
+                )
             }
             AttachPoint::RawTracepoint { name } => format!("rawtracepoint:{name}"),
-            AttachPoint::Kprobe { module, function, offset } => {
+            AttachPoint::Kprobe {
+                module,
+                function,
+                offset,
+            } => {
                 let m = module.as_ref().map(|m| format!("{m}:")).unwrap_or_default();
                 if *offset > 0 {
                     format!("kprobe:{m}{function}+{offset}")
@@ -142,8 +181,16 @@ impl AttachPoint {
                 let m = module.as_ref().map(|m| format!("{m}:")).unwrap_or_default();
                 format!("kretprobe:{m}{function}")
             }
-            AttachPoint::Uprobe { binary, symbol, offset } => format!("uprobe:{binary}:{}", user_target(symbol, *offset)),
-            AttachPoint::Uretprobe { binary, symbol, offset } => {
+            AttachPoint::Uprobe {
+                binary,
+                symbol,
+                offset,
+            } => format!("uprobe:{binary}:{}", user_target(symbol, *offset)),
+            AttachPoint::Uretprobe {
+                binary,
+                symbol,
+                offset,
+            } => {
                 format!("uretprobe:{binary}:{}", user_target(symbol, *offset))
             }
             AttachPoint::Profile { period } => format!("profile:{}", period_name(*period)),
@@ -151,10 +198,16 @@ impl AttachPoint {
             AttachPoint::Software { event, count } => format!("software:{}:{count}", event.name()),
             AttachPoint::Hardware { event, count } => format!("hardware:{event}:{count}"),
             AttachPoint::Fentry { module, function } => {
-                format!("fentry:{}{function}", module.as_ref().map(|m| format!("{m}:")).unwrap_or_default())
+                format!(
+                    "fentry:{}{function}",
+                    module.as_ref().map(|m| format!("{m}:")).unwrap_or_default()
+                )
             }
             AttachPoint::Fexit { module, function } => {
-                format!("fexit:{}{function}", module.as_ref().map(|m| format!("{m}:")).unwrap_or_default())
+                format!(
+                    "fexit:{}{function}",
+                    module.as_ref().map(|m| format!("{m}:")).unwrap_or_default()
+                )
             }
         }
     }

@@ -39,7 +39,12 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Config {
-        Config { max_strlen: 1024, max_map_keys: 4096, ringbuf_bytes: 1 << 20, print_maps_on_exit: true }
+        Config {
+            max_strlen: 1024,
+            max_map_keys: 4096,
+            ringbuf_bytes: 1 << 20,
+            print_maps_on_exit: true,
+        }
     }
 }
 

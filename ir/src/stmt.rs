@@ -24,16 +24,33 @@ pub enum StmtKind {
     /// Set a scratch variable.
     Assign { var: VarId, value: Expr },
     /// Set a plain map entry (`key` is `None` for scalar maps).
-    MapStore { map: MapId, key: Option<Expr>, value: Expr },
+    MapStore {
+        map: MapId,
+        key: Option<Expr>,
+        value: Expr,
+    },
     /// Feed a value into an aggregation map entry. The aggregation is the map's
     /// [`crate::MapKind`]; `value` is `None` for `count()`.
-    MapAggregate { map: MapId, key: Option<Expr>, value: Option<Expr> },
+    MapAggregate {
+        map: MapId,
+        key: Option<Expr>,
+        value: Option<Expr>,
+    },
     /// `if cond { then } else { otherwise }`.
-    If { cond: Expr, then: Block, otherwise: Block },
+    If {
+        cond: Expr,
+        then: Block,
+        otherwise: Block,
+    },
     /// `while cond { body }` (the verifier must see it terminate).
     While { cond: Expr, body: Block },
     /// `for var in start..end { body }`, end exclusive.
-    ForRange { var: VarId, start: Expr, end: Expr, body: Block },
+    ForRange {
+        var: VarId,
+        start: Expr,
+        end: Expr,
+        body: Block,
+    },
     /// `for var : @map { body }`: `var` is a (key, value) tuple.
     ForMap { var: VarId, map: MapId, body: Block },
     /// Leave the innermost loop.

@@ -25,7 +25,10 @@ pub enum Type {
     /// A record: a tuple whose fields have names.
     Record(Vec<(String, Type)>),
     /// A pointer to kernel or user memory. Its value is a 64-bit address.
-    Ptr { pointee: Box<Type>, space: AddrSpace },
+    Ptr {
+        pointee: Box<Type>,
+        space: AddrSpace,
+    },
     /// The name of the probe that fired: a 64-bit index into [`crate::Program::probe_names`],
     /// printed as the name.
     ProbeName,
@@ -51,13 +54,25 @@ pub enum AddrSpace {
 
 impl IntType {
     /// `int64`.
-    pub const I64: IntType = IntType { bits: 64, signed: true };
+    pub const I64: IntType = IntType {
+        bits: 64,
+        signed: true,
+    };
     /// `uint64`.
-    pub const U64: IntType = IntType { bits: 64, signed: false };
+    pub const U64: IntType = IntType {
+        bits: 64,
+        signed: false,
+    };
     /// `int32`.
-    pub const I32: IntType = IntType { bits: 32, signed: true };
+    pub const I32: IntType = IntType {
+        bits: 32,
+        signed: true,
+    };
     /// `uint32`.
-    pub const U32: IntType = IntType { bits: 32, signed: false };
+    pub const U32: IntType = IntType {
+        bits: 32,
+        signed: false,
+    };
 
     /// Size in bytes.
     pub fn bytes(self) -> u32 {
@@ -88,7 +103,10 @@ impl Type {
     /// True for values the BPF program holds in a register (integers, booleans, pointers,
     /// probe names); false for values that live in memory (strings, tuples, ...).
     pub fn is_scalar(&self) -> bool {
-        matches!(self, Type::Int(_) | Type::Bool | Type::Ptr { .. } | Type::ProbeName)
+        matches!(
+            self,
+            Type::Int(_) | Type::Bool | Type::Ptr { .. } | Type::ProbeName
+        )
     }
 
     /// Size in bytes of a value of this type in BPF memory (map keys and values, events).
@@ -186,7 +204,11 @@ impl StructLayout {
             offsets.push(offset);
             offset += t.size();
         }
-        StructLayout { offsets, size: round_up(offset, align), align }
+        StructLayout {
+            offsets,
+            size: round_up(offset, align),
+            align,
+        }
     }
 }
 
@@ -214,6 +236,9 @@ mod tests {
 
     #[test]
     fn display_uses_bpftrace_names() {
-        assert_eq!(Type::Tuple(vec![Type::U32, Type::Str { size: 16 }]).to_string(), "(uint32, string[16])");
+        assert_eq!(
+            Type::Tuple(vec![Type::U32, Type::Str { size: 16 }]).to_string(),
+            "(uint32, string[16])"
+        );
     }
 }
