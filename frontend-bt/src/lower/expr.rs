@@ -1,9 +1,10 @@
 //! Expressions: bpftrace expressions become typed IR expressions.
 
+use super::ctypes::probe_space;
 use super::maps::map_name;
 use super::probes::{ProbeContext, ProbeKind};
 use super::scope::Scopes;
-use super::types::{arithmetic_type, c_integer, coerce, from_ast, normalize_stored, unify_stored};
+use super::types::{arithmetic_type, c_integer, coerce, normalize_stored, unify_stored};
 use super::Lowerer;
 use crate::ast;
 use ir::catalog::FieldKind;
@@ -95,11 +96,14 @@ impl Lowerer<'_> {
             }
             A::Cast { ty, expr } => {
                 let inner = self.lower_expr(expr, ctx, scopes);
-                let target = match from_ast(ty, self.config.max_strlen) {
+                let target = match self.lower_type(ty, probe_space(Some(ctx))) {
                     Ok(t) => t,
                     Err(msg) => return self.poison(ty.span, msg),
                 };
                 match (&inner.ty, &target) {
+                    (Type::Int(_) | Type::Ptr { .. }, Type::Ptr { .. }) => {
+                        Expr::new(ExprKind::Cast(Box::new(inner)), target, span)
+                    }
                     (_, Type::Bool) if inner.ty.is_scalar() => self.condition(inner),
                     (Type::Int(_) | Type::Bool | Type::Ptr { .. }, Type::Int(_)) => {
                         Expr::new(ExprKind::Cast(Box::new(inner)), target, span)
@@ -119,6 +123,10 @@ impl Lowerer<'_> {
                     return self.tracepoint_field(&field.name, field.span, span, ctx);
                 }
                 let b = self.lower_expr(base, ctx, scopes);
+                let b = match self.struct_member(b, field, span) {
+                    Ok(member) => return member,
+                    Err(b) => b,
+                };
                 match &b.ty {
                     Type::Record(fields) => match fields.iter().position(|(n, _)| *n == field.name)
                     {
@@ -155,6 +163,10 @@ impl Lowerer<'_> {
             A::Index { base, index } => {
                 let b = self.lower_expr(base, ctx, scopes);
                 let i = self.lower_expr(index, ctx, scopes);
+                let (b, i) = match self.index_memory(b, i, span) {
+                    Ok(element) => return element,
+                    Err(pair) => pair,
+                };
                 let constant = match i.kind {
                     ExprKind::Int(v) => Some(v),
                     _ => None,
@@ -162,6 +174,23 @@ impl Lowerer<'_> {
                 match (&b.ty, &b.kind, constant) {
                     (Type::Tuple(_) | Type::Record(_), _, Some(n)) => {
                         self.tuple_field(b, n as u32, span)
+                    }
+                    (Type::Str { size }, _, c) if i.ty.is_integer() => {
+                        if let Some(n) = c.filter(|n| *n >= u64::from(*size)) {
+                            return self.poison(
+                                index.span,
+                                format!("index {n} is out of bounds for a string[{size}]"),
+                            );
+                        }
+                        let i = super::types::coerce(i, &Type::I64);
+                        Expr::new(
+                            ExprKind::Call {
+                                func: ir::Function::StrIndex,
+                                args: vec![b, i],
+                            },
+                            Type::int(8, true),
+                            span,
+                        )
                     }
                     (Type::Array { elem, len }, ExprKind::CtxField { offset }, Some(n)) => {
                         if n >= u64::from(*len) {
@@ -237,21 +266,20 @@ impl Lowerer<'_> {
             }
             A::Sizeof(arg) => {
                 let size = match &**arg {
-                    ast::TypeOrExpr::Type(t) => match from_ast(t, self.config.max_strlen) {
-                        Ok(t) => t.size(),
+                    ast::TypeOrExpr::Type(t) => match self.sizeof_type(t, ctx) {
+                        Ok(size) => size,
                         Err(msg) => return self.poison(t.span, msg),
                     },
-                    ast::TypeOrExpr::Expr(x) => self.lower_expr(x, ctx, scopes).ty.size(),
+                    ast::TypeOrExpr::Expr(x) => match &x.kind {
+                        A::Ident(n) if self.sizeof_name(n).is_some() => {
+                            self.sizeof_name(n).unwrap_or(0)
+                        }
+                        _ => self.lower_expr(x, ctx, scopes).ty.size(),
+                    },
                 };
                 Expr::new(ExprKind::Int(u64::from(size)), Type::U64, span)
             }
-            A::Offsetof { .. } => {
-                self.report(
-                    Diagnostic::unsupported(span, "offsetof")
-                        .with_help("offsetof needs struct types, which come with BTF support"),
-                );
-                Expr::int(0, Type::U64, span)
-            }
+            A::Offsetof { of, fields } => self.offsetof(of, fields, span, ctx, scopes),
         }
     }
 
@@ -289,6 +317,25 @@ impl Lowerer<'_> {
             "probe" => builtin(Builtin::Probe, Type::ProbeName),
             "rand" => builtin(Builtin::Rand, Type::U32),
             "cgroup" => builtin(Builtin::Cgroup, Type::U64),
+            "jiffies" => builtin(Builtin::Jiffies, Type::U64),
+            "numaid" => builtin(Builtin::Numaid, Type::U32),
+            "usermode" => match ctx.kind {
+                ProbeKind::Entry { .. } | ProbeKind::Return { .. } | ProbeKind::Perf => {
+                    builtin(Builtin::Usermode, Type::int(8, false))
+                }
+                _ => self.poison(
+                    span,
+                    "usermode is only available in kprobe, uprobe and perf event probes",
+                ),
+            },
+            "username" => builtin(Builtin::Username, Type::Text(ir::TextKind::Username)),
+            "probetype" => match &ctx.probetype {
+                Some(t) => string_literal(t.clone(), span),
+                None => self.poison(
+                    span,
+                    "probetype in a probe whose attach points have different types",
+                ),
+            },
             "retval" => match ctx.kind {
                 ProbeKind::Return { .. } => Expr::new(ExprKind::Retval, Type::I64, span),
                 _ => self.poison(
@@ -300,21 +347,33 @@ impl Lowerer<'_> {
             _ if name.starts_with("arg") && name[3..].parse::<u8>().is_ok() => {
                 let n = name[3..].parse::<u8>().unwrap_or(0);
                 match ctx.kind {
-                    ProbeKind::Entry { .. } if n < 6 => {
+                    ProbeKind::Entry { .. } | ProbeKind::RawTracepoint if n < 6 => {
                         Expr::new(ExprKind::Arg(n), Type::U64, span)
                     }
+                    ProbeKind::RawTracepoint => self.poison(
+                        span,
+                        format!("{name}: a raw tracepoint passes at most 6 arguments here"),
+                    ),
                     ProbeKind::Entry { .. } => self.poison(
                         span,
                         format!("{name}: only arg0 to arg5 are passed in registers"),
                     ),
                     _ => self.poison(
                         span,
-                        format!("{name} is only available in kprobe, uprobe and fentry probes"),
+                        format!("{name} is only available in kprobe, uprobe, fentry and rawtracepoint probes"),
                     ),
                 }
             }
-            "func" | "kstack" | "ustack" | "curtask" | "ppid" | "cpid" | "jiffies" | "usermode"
-            | "username" | "numaid" | "probetype" | "ctx" | "pcomm" => {
+            "curtask" => self.curtask(span),
+            "ppid" => self.ppid(span),
+            "cpid" => match self.options.cpid {
+                Some(p) => Expr::int(i64::from(p), Type::U32, span),
+                None => self.poison(span, "cpid cannot be used without a child command (-c)"),
+            },
+            "func" => self.lower_func(span, ctx),
+            "kstack" => self.lower_stack(true, &[], span),
+            "ustack" => self.lower_stack(false, &[], span),
+            "ctx" | "pcomm" => {
                 self.report(Diagnostic::unsupported(
                     span,
                     format!("the builtin '{name}'"),
@@ -553,7 +612,11 @@ impl Lowerer<'_> {
                 let post = matches!(op, U::PostInc | U::PostDec);
                 self.increment_expr(operand, delta, post, span, ctx, scopes)
             }
-            U::Deref | U::AddrOf => {
+            U::Deref => {
+                let p = self.lower_expr(operand, ctx, scopes);
+                self.deref_pointer(p, span)
+            }
+            U::AddrOf => {
                 self.report(Diagnostic::unsupported(
                     span,
                     if op == U::Deref {
