@@ -289,11 +289,17 @@ pub fn run_timed(
         warned: Cell::new(false),
         err: RefCell::new(err),
     };
-    if std::env::var_os("__BPFTRACE_NOTIFY_PROBES_ATTACHED").is_some() {
-        handler.write("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
-        handler.flush();
-    }
+    // The notify line tells a harness it may start its workload. It comes after BEGIN has run
+    // and its output has been read: otherwise a probe that fires during the workload could put
+    // an exit() in the ring buffer ahead of BEGIN's output, which would then be dropped.
+    let notify_attached = || {
+        if std::env::var_os("__BPFTRACE_NOTIFY_PROBES_ATTACHED").is_some() {
+            handler.write("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
+            handler.flush();
+        }
+    };
     if opts.dry_run {
+        notify_attached();
         let t = Instant::now();
         teardown(links);
         timings.detach = t.elapsed();
@@ -337,6 +343,7 @@ pub fn run_timed(
             break;
         }
     }
+    notify_attached();
 
     // The main loop.
     while result.is_ok() && handler.exit_code.get().is_none() && !STOP.load(Ordering::SeqCst) {
