@@ -67,6 +67,9 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 Type::ProbeName,
             ),
             Builtin::Comm => return unsupported(e.span, "'comm' as a number"),
+            Builtin::Kstack | Builtin::Ustack | Builtin::Func => {
+                return unsupported(e.span, format!("'{}' as a number", b.name()))
+            }
         };
         self.convert(v, &ty, &e.ty)
     }

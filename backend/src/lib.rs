@@ -30,6 +30,7 @@ mod mapops;
 mod maps;
 mod module;
 mod probe;
+mod stacks;
 mod stmt;
 mod strings;
 mod values;

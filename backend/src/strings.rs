@@ -400,6 +400,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 let ne = self.b.build_not(eq, "ne")?;
                 self.convert(ne, &Type::Bool, &e.ty)
             }
+            Function::Ksym | Function::Usym | Function::Reg => self.stack_function(f, args, e),
             Function::Strcontains => {
                 let [h, n] = args else {
                     return crate::func::error(e.span, "strcontains takes two arguments");

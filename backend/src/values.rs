@@ -101,6 +101,14 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 self.read_str_into(ptr, *space, max_len.as_deref(), dst, n)?;
                 self.zero_tail(dst, n, *size)
             }
+            (
+                ExprKind::Builtin(Builtin::Kstack | Builtin::Ustack | Builtin::Func)
+                | ExprKind::Call {
+                    func: ir::Function::Ksym | ir::Function::Usym,
+                    ..
+                },
+                Type::Stack(_) | Type::Symbol { .. },
+            ) => self.stack_value_into(e, dst, dty),
             (ExprKind::Builtin(Builtin::Comm), Type::Str { size }) if *size >= 16 => {
                 self.call(
                     Helper::GetCurrentComm,

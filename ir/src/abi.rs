@@ -54,6 +54,43 @@ pub const AVG_COUNT: u32 = 0;
 /// Byte offset of `total` in an avg/stats per-CPU slot.
 pub const AVG_TOTAL: u32 = 8;
 
+/// Byte offset of the `u32` pid in a [`crate::Type::Stack`] value (0 for kernel stacks, so that
+/// equal kernel stacks of different tasks are one map key).
+pub const STACK_PID: u32 = 0;
+/// Byte offset of the `u32` number of frames in a [`crate::Type::Stack`] value.
+pub const STACK_NR: u32 = 4;
+/// Byte offset of the first `u64` frame address in a [`crate::Type::Stack`] value; frames past
+/// the number of frames are zero.
+pub const STACK_FRAMES: u32 = 8;
+
+/// Size of a [`crate::Type::Stack`] value of `limit` frames.
+pub fn stack_size(limit: u16) -> u32 {
+    STACK_FRAMES + 8 * u32::from(limit)
+}
+
+/// Byte offset of the `u64` address in a [`crate::Type::Symbol`] value.
+pub const SYMBOL_ADDR: u32 = 0;
+/// Byte offset of the `u32` pid in a [`crate::Type::Symbol`] value (0 for kernel symbols); the
+/// four bytes after it are zero padding.
+pub const SYMBOL_PID: u32 = 8;
+/// Size of a [`crate::Type::Symbol`] value.
+pub const SYMBOL_SIZE: u32 = 16;
+
+/// x86_64's `struct pt_regs` register names as bpftrace's `reg()` spells them, in field order
+/// (each field is a `u64`, so a register's byte offset is 8 times its index).
+pub const PT_REGS_NAMES: [&str; 21] = [
+    "r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax", "cx", "dx", "si", "di",
+    "orig_ax", "ip", "cs", "flags", "sp", "ss",
+];
+
+/// Byte offset in x86_64's `struct pt_regs` of the register bpftrace's `reg()` calls `name`.
+pub fn pt_regs_offset(name: &str) -> Option<u32> {
+    PT_REGS_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .map(|i| 8 * i as u32)
+}
+
 /// The ELF symbol name of map number `id` (short: the kernel keeps 15 characters of map names).
 pub fn map_symbol(id: u32) -> String {
     format!("m{id}")
@@ -189,6 +226,20 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn pt_regs_offsets_are_x86_64s() {
+        // di, si, dx, cx, r8, r9 carry the first six arguments (the backend's PT_REGS_ARGS).
+        let args: Vec<Option<u32>> = ["di", "si", "dx", "cx", "r8", "r9"]
+            .iter()
+            .map(|r| pt_regs_offset(r))
+            .collect();
+        assert_eq!(args, [112, 104, 96, 88, 72, 64].map(Some).to_vec());
+        assert_eq!(pt_regs_offset("ip"), Some(128));
+        assert_eq!(pt_regs_offset("sp"), Some(152));
+        assert_eq!(pt_regs_offset("rip"), None);
+        assert_eq!(stack_size(127), 8 + 127 * 8);
     }
 
     #[test]

@@ -119,6 +119,13 @@ pub enum Builtin {
     Rand,
     /// The cgroup v2 id of the current task, uint64.
     Cgroup,
+    /// The kernel stack (`kstack`), of type [`Type::Stack`] with `kernel: true`.
+    Kstack,
+    /// The user stack (`ustack`) and the pid, of type [`Type::Stack`] with `kernel: false`.
+    Ustack,
+    /// The traced function (`func`): the instruction pointer of a kprobe or uprobe, of type
+    /// [`Type::Symbol`].
+    Func,
 }
 
 impl Builtin {
@@ -137,6 +144,9 @@ impl Builtin {
             Builtin::Probe => "probe",
             Builtin::Rand => "rand",
             Builtin::Cgroup => "cgroup",
+            Builtin::Kstack => "kstack",
+            Builtin::Ustack => "ustack",
+            Builtin::Func => "func",
         }
     }
 }
@@ -148,6 +158,13 @@ pub enum Function {
     Strncmp,
     /// `strcontains(haystack, needle)`: bool.
     Strcontains,
+    /// `ksym(addr)`: the uint64 argument as a kernel [`Type::Symbol`].
+    Ksym,
+    /// `usym(addr)`: the uint64 argument and the current pid as a user [`Type::Symbol`].
+    Usym,
+    /// `reg("name")`: the uint64 at byte offset `args[0]` (an integer constant) of the probe's
+    /// `struct pt_regs` (kprobe, uprobe, and perf events, whose context starts with it).
+    Reg,
 }
 
 /// Unary operators.

@@ -35,4 +35,4 @@ pub use program::{
 };
 pub use span::{SourceFile, Span};
 pub use stmt::{Block, Stmt, StmtKind};
-pub use types::{AddrSpace, IntType, StructLayout, Type};
+pub use types::{AddrSpace, IntType, StackMode, StackType, StructLayout, Type};

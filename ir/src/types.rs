@@ -32,6 +32,55 @@ pub enum Type {
     /// The name of the probe that fired: a 64-bit index into [`crate::Program::probe_names`],
     /// printed as the name.
     ProbeName,
+    /// A stack trace (`kstack`, `ustack`), laid out as [`crate::abi::STACK_PID`] and its neighbours say: the pid
+    /// (user stacks only, to symbolize against), the number of frames and `limit` frame
+    /// addresses. Symbolized in user space when printed.
+    Stack(StackType),
+    /// A code address printed as a symbol name (`ksym`, `usym`, `func`): the address and, for
+    /// user addresses, the pid whose mappings it belongs to ([`crate::abi::SYMBOL_ADDR`],
+    /// [`crate::abi::SYMBOL_PID`]).
+    Symbol {
+        /// A kernel address (symbolized with kallsyms) or a user one (with the pid's mappings).
+        kernel: bool,
+    },
+}
+
+/// What a stack trace holds and how it prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StackType {
+    /// `kstack` (kernel frames) or `ustack` (user frames).
+    pub kernel: bool,
+    /// Most frames kept (bpftrace's default is 127, `perf_event_max_stack`).
+    pub limit: u16,
+    /// How the frames print.
+    pub mode: StackMode,
+}
+
+/// How a stack trace prints (bpftrace's `kstack(mode)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StackMode {
+    /// One `symbol+offset` per line, indented.
+    Bpftrace,
+    /// `\t<hex address> symbol+offset`, with the module for user frames.
+    Perf,
+    /// Hex addresses only, not symbolized.
+    Raw,
+}
+
+impl StackMode {
+    /// The mode's name in bpftrace programs.
+    pub fn name(self) -> &'static str {
+        match self {
+            StackMode::Bpftrace => "bpftrace",
+            StackMode::Perf => "perf",
+            StackMode::Raw => "raw",
+        }
+    }
+}
+
+impl StackType {
+    /// bpftrace's default frame limit.
+    pub const DEFAULT_LIMIT: u16 = 127;
 }
 
 /// An integer type.
@@ -121,6 +170,8 @@ impl Type {
             Type::Tuple(fields) => StructLayout::of(fields.iter()).size,
             Type::Record(fields) => StructLayout::of(fields.iter().map(|(_, t)| t)).size,
             Type::Ptr { .. } | Type::ProbeName => 8,
+            Type::Stack(st) => crate::abi::stack_size(st.limit),
+            Type::Symbol { .. } => crate::abi::SYMBOL_SIZE,
         }
     }
 
@@ -134,6 +185,7 @@ impl Type {
             Type::Tuple(fields) => fields.iter().map(Type::align).max().unwrap_or(1),
             Type::Record(fields) => fields.iter().map(|(_, t)| t.align()).max().unwrap_or(1),
             Type::Ptr { .. } | Type::ProbeName => 8,
+            Type::Stack(_) | Type::Symbol { .. } => 8,
         }
     }
 }
@@ -176,6 +228,15 @@ impl fmt::Display for Type {
                 Ok(())
             }
             Type::ProbeName => write!(f, "probe"),
+            Type::Stack(st) => write!(
+                f,
+                "{}({}, {})",
+                if st.kernel { "kstack" } else { "ustack" },
+                st.mode.name(),
+                st.limit
+            ),
+            Type::Symbol { kernel: true } => write!(f, "ksym"),
+            Type::Symbol { kernel: false } => write!(f, "usym"),
         }
     }
 }

@@ -95,11 +95,46 @@ pub fn decode_value(ty: &Type, bytes: &[u8], probe_names: &[String]) -> Result<V
             Value::Record(fields.iter().map(|(n, _)| n.clone()).zip(values).collect())
         }
         Type::Ptr { .. } => Value::Pointer(read_u64(b, 0)?),
+        Type::Stack(st) => Value::Stack(decode_stack(st, b)?),
+        Type::Symbol { kernel } => Value::Symbol(crate::value::Symbol {
+            kernel: *kernel,
+            pid: read_u32(b, abi::SYMBOL_PID as usize)?,
+            addr: read_u64(b, abi::SYMBOL_ADDR as usize)?,
+            sym: None,
+        }),
         Type::ProbeName => {
             let index = read_u64(b, 0)?;
             let name = usize::try_from(index).ok().and_then(|i| probe_names.get(i));
             Value::ProbeName(name.cloned().unwrap_or_else(|| format!("<probe {index}>")))
         }
+    })
+}
+
+fn read_u32(bytes: &[u8], offset: usize) -> Result<u32, DecodeError> {
+    let b = slice(bytes, offset, 4, &|| "u32".to_string())?;
+    let mut a = [0u8; 4];
+    a.copy_from_slice(b);
+    Ok(u32::from_le_bytes(a))
+}
+
+/// A stack value ([`abi::STACK_PID`], [`abi::STACK_NR`], [`abi::STACK_FRAMES`]); the frame count
+/// is clamped to the type's limit, and the frames are left unsymbolized.
+fn decode_stack(st: &ir::StackType, b: &[u8]) -> Result<crate::value::Stack, DecodeError> {
+    let nr = read_u32(b, abi::STACK_NR as usize)?.min(u32::from(st.limit));
+    let mut frames = Vec::with_capacity(nr as usize);
+    for i in 0..nr as usize {
+        let addr = read_u64(b, abi::STACK_FRAMES as usize + 8 * i)?;
+        frames.push(crate::value::Frame { addr, sym: None });
+    }
+    Ok(crate::value::Stack {
+        kernel: st.kernel,
+        mode: st.mode,
+        pid: if st.kernel {
+            0
+        } else {
+            read_u32(b, abi::STACK_PID as usize)?
+        },
+        frames,
     })
 }
 

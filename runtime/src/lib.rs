@@ -10,6 +10,7 @@ pub mod load;
 pub mod maps;
 pub mod output;
 pub mod session;
+pub mod symbols;
 pub mod tracefs;
 pub mod value;
 

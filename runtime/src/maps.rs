@@ -44,8 +44,11 @@ pub fn snapshot(obj: &Object, program: &Program, id: MapId) -> Result<MapSnapsho
         )
     })?;
     let raw = read_raw(&map).map_err(|e| format!("cannot read map {}: {e}", decl.name))?;
-    decode::snapshot(decl, &raw, &program.probe_names)
-        .map_err(|e| format!("cannot decode map {}: {e}", decl.name))
+    let mut snap = decode::snapshot(decl, &raw, &program.probe_names)
+        .map_err(|e| format!("cannot decode map {}: {e}", decl.name))?;
+    // Snapshots are taken to be printed: symbolize the stacks and symbols they hold now.
+    crate::symbols::resolve_snapshot_system(&mut snap);
+    Ok(snap)
 }
 
 /// Snapshots of every map of `program`, in name order, empty ones left out.

@@ -88,13 +88,15 @@ impl Handler<'_> {
         if self.discard.get() {
             return 0;
         }
-        let (id, values) = match decode::decode_record(self.program, record) {
+        let (id, mut values) = match decode::decode_record(self.program, record) {
             Ok(x) => x,
             Err(e) => {
                 self.warn(&format!("cannot decode an event: {e}"));
                 return 0;
             }
         };
+        // Records are decoded to be printed: symbolize stacks and symbols now.
+        crate::symbols::resolve_values_system(&mut values);
         let Some(action) = self.program.actions.get(id.0 as usize) else {
             return 0;
         };

@@ -24,6 +24,57 @@ pub enum Value {
     Array(Vec<Value>),
     /// A pointer: an address.
     Pointer(u64),
+    /// A stack trace (`kstack`, `ustack`); its frames are symbolized at print time
+    /// ([`crate::symbols::resolve_values`]).
+    Stack(Stack),
+    /// A code address printed as a symbol (`ksym`, `usym`, `func`).
+    Symbol(Symbol),
+}
+
+/// A decoded stack trace.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stack {
+    /// Kernel or user frames.
+    pub kernel: bool,
+    /// How it prints.
+    pub mode: ir::StackMode,
+    /// The process the user frames belong to (0 for kernel stacks).
+    pub pid: u32,
+    /// The frames, innermost first.
+    pub frames: Vec<Frame>,
+}
+
+/// One frame of a [`Stack`].
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Frame {
+    /// The return (or instruction) address.
+    pub addr: u64,
+    /// Its symbol, once symbolized (`None`: not symbolized, or unknown).
+    pub sym: Option<Sym>,
+}
+
+/// What a symbolizer found for an address.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sym {
+    /// The symbol's (demangled) name.
+    pub name: String,
+    /// The address's offset from the symbol's start.
+    pub offset: u64,
+    /// The file the symbol is in, for user symbols (perf mode prints it).
+    pub module: Option<String>,
+}
+
+/// A decoded [`ir::Type::Symbol`] value.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Symbol {
+    /// A kernel or a user address.
+    pub kernel: bool,
+    /// The process a user address belongs to (0 for kernel addresses).
+    pub pid: u32,
+    /// The address.
+    pub addr: u64,
+    /// Its symbol, once symbolized.
+    pub sym: Option<Sym>,
 }
 
 impl Value {

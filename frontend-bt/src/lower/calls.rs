@@ -37,6 +37,13 @@ const KNOWN: &[&str] = &[
     "stats",
     "hist",
     "lhist",
+    "kstack",
+    "ustack",
+    "ksym",
+    "usym",
+    "kaddr",
+    "uaddr",
+    "reg",
 ];
 
 /// Functions that oxtrace knows by name but cannot run yet.
@@ -48,10 +55,6 @@ const NOT_YET: &[&str] = &[
     "signal",
     "signal_thread",
     "override",
-    "ksym",
-    "usym",
-    "kaddr",
-    "uaddr",
     "ntop",
     "pton",
     "macaddr",
@@ -62,7 +65,6 @@ const NOT_YET: &[&str] = &[
     "strlen",
     "strstr",
     "path",
-    "reg",
     "kptr",
     "uptr",
     "bswap",
@@ -72,8 +74,6 @@ const NOT_YET: &[&str] = &[
     "find",
     "percpu_kaddr",
     "debugf",
-    "kstack",
-    "ustack",
     "syscall_name",
     "signal_name",
     "unwatch",
@@ -168,8 +168,12 @@ impl Lowerer<'_> {
         scopes: &mut Scopes,
     ) -> Expr {
         let f = name.name.as_str();
+        if let Some(e) = self.lower_symbol_call(f, args, span, ctx, scopes) {
+            return e;
+        }
         match f {
             "str" => self.lower_str(args, span, ctx, scopes),
+            "kstack" | "ustack" => self.lower_stack(f == "kstack", args, span),
             "delete" => {
                 let (map, key) = match args {
                     [ast::Expr {

@@ -14,6 +14,7 @@ mod expr;
 mod maps;
 mod probes;
 mod scope;
+mod stacks;
 mod stmt;
 mod types;
 
@@ -77,6 +78,8 @@ pub(crate) struct Lowerer<'a> {
     pub config: Config,
     /// Object-like `#define NAME value` constants, substituted where `NAME` is used.
     pub defines: HashMap<String, ast::ExprKind>,
+    /// The binary the probe being lowered traces, when it is a uprobe on one binary (`uaddr`).
+    pub user_binary: Option<String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -94,6 +97,7 @@ impl<'a> Lowerer<'a> {
             probe_names: Vec::new(),
             config: Config::default(),
             defines: HashMap::new(),
+            user_binary: None,
         }
     }
 

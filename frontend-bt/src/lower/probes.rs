@@ -72,6 +72,7 @@ impl Lowerer<'_> {
         let groups = self.group_sites(resolved, uses_args);
         let mut out = Vec::new();
         for group in groups {
+            self.user_binary = super::stacks::uprobe_binary(&group.sites);
             let mut scopes = Scopes::new();
             let predicate = probe.predicate.as_ref().map(|p| {
                 let e = self.lower_expr(p, &group.context, &mut scopes);

@@ -7,6 +7,7 @@
 //! tracepoint's format is asked for, then cached.
 
 pub mod glob;
+pub mod symbols;
 pub mod syscalls;
 pub mod tracefs_format;
 
@@ -37,6 +38,18 @@ pub trait ProbeCatalog {
         category: &str,
         name: &str,
     ) -> Result<Arc<TracepointFormat>, CatalogError>;
+
+    /// The address of kernel symbol `name` (`kaddr("name")`). By default the running kernel's
+    /// `/proc/kallsyms`, read up to the first line naming it.
+    fn kernel_symbol(&self, name: &str) -> Result<u64, CatalogError> {
+        symbols::kallsyms_address(Path::new("/proc/kallsyms"), name)
+    }
+
+    /// The address of symbol `name` in the ELF file `binary` (`uaddr("name")` in a uprobe on
+    /// `binary`). By default read from the file's symbol tables.
+    fn user_symbol(&self, binary: &str, name: &str) -> Result<u64, CatalogError> {
+        symbols::elf_symbol_address(Path::new(binary), name)
+    }
 }
 
 /// Why the catalogue could not answer.

@@ -44,6 +44,8 @@ pub(crate) fn value_pieces(v: &Value, plus: bool, out: &mut Vec<String>) {
         Value::Str(s) | Value::ProbeName(s) => out.push(s.clone()),
         Value::Buffer(b) => out.push(escape_buffer(b)),
         Value::Pointer(p) => out.push(format!("0x{p:x}")),
+        Value::Stack(stack) => out.push(format_stack(stack)),
+        Value::Symbol(sym) => out.push(format_symbol(sym)),
         Value::Tuple(fields) => {
             out.push("(".into());
             for (i, f) in fields.iter().enumerate() {
@@ -82,6 +84,71 @@ pub(crate) fn value_pieces(v: &Value, plus: bool, out: &mut Vec<String>) {
             out.push(" }".into());
         }
     }
+}
+
+/// Indentation of a frame of a stack printed in bpftrace mode: the newest bpftrace formats every
+/// stack (value, map key, printf argument) with 8 spaces. (0.17 used 4 spaces for map keys.)
+const STACK_INDENT: &str = "        ";
+
+/// A stack as the newest bpftrace prints it (`BPFtrace::get_stack`): a newline, then one line per
+/// frame, innermost first:
+/// - `bpftrace` mode: 8 spaces and `symbol+offset`;
+/// - `perf` mode: a tab, the address in lowercase hex without `0x`, a space and `symbol+offset`,
+///   user frames followed by ` (module)`;
+/// - `raw` mode: the address in lowercase hex without `0x`, not indented.
+///
+/// An unknown address prints as `0x` + hex (`0x... ([unknown])` for user frames in perf mode).
+/// An empty stack is just the newline.
+pub fn format_stack(stack: &crate::value::Stack) -> String {
+    let mut out = String::from("\n");
+    for f in &stack.frames {
+        match stack.mode {
+            ir::StackMode::Raw => {
+                let _ = writeln!(out, "{:x}", f.addr);
+            }
+            ir::StackMode::Bpftrace => {
+                let _ = writeln!(
+                    out,
+                    "{STACK_INDENT}{}",
+                    symbol_text(f.addr, f.sym.as_ref(), true, false)
+                );
+            }
+            ir::StackMode::Perf => {
+                let _ = writeln!(
+                    out,
+                    "\t{:x} {}",
+                    f.addr,
+                    symbol_text(f.addr, f.sym.as_ref(), true, !stack.kernel)
+                );
+            }
+        }
+    }
+    out
+}
+
+/// A `ksym`/`usym`/`func` value: the symbol name without offset, or `0x` + hex when unknown.
+pub fn format_symbol(sym: &crate::value::Symbol) -> String {
+    symbol_text(sym.addr, sym.sym.as_ref(), false, false)
+}
+
+/// `name`, `name+offset` with `offset`, and ` (module)` (or ` ([unknown])`) with `module`;
+/// an unknown address is `0x` + lowercase hex (C++'s `void*` output: `0` for null).
+fn symbol_text(addr: u64, sym: Option<&crate::value::Sym>, offset: bool, module: bool) -> String {
+    let mut out = match sym {
+        Some(s) if offset => format!("{}+{}", s.name, s.offset),
+        Some(s) => s.name.clone(),
+        None if addr == 0 => "0".to_string(),
+        None => format!("0x{addr:x}"),
+    };
+    if module {
+        match sym.and_then(|s| s.module.as_deref()) {
+            Some(m) => {
+                let _ = write!(out, " ({m})");
+            }
+            None => out.push_str(" ([unknown])"),
+        }
+    }
+    out
 }
 
 /// Hex-escapes a buffer the way bpftrace prints `buf()` values (and `%r`): printable ASCII
