@@ -44,8 +44,11 @@ fn run(cli: &Cli) -> Result<i32, ()> {
         Ok(c) => c,
         Err(e) => return fail(&file, Diagnostic::global(e.to_string())),
     };
+    // Kernel BTF is read only if the program names a kernel type (curtask, struct casts, ...).
+    let types = ir::catalog::BtfCatalog::live();
     let options = frontend_bt::LowerOptions {
         catalog: &catalog,
+        types: &types,
         params: cli.params.clone(),
     };
     let (program, diags) = frontend_bt::compile(&file, &options);

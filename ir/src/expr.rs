@@ -126,6 +126,8 @@ pub enum Builtin {
     /// The traced function (`func`): the instruction pointer of a kprobe or uprobe, of type
     /// [`Type::Symbol`].
     Func,
+    /// The current task (`curtask`, `bpf_get_current_task`): a kernel `struct task_struct *`.
+    CurTask,
 }
 
 impl Builtin {
@@ -147,6 +149,7 @@ impl Builtin {
             Builtin::Kstack => "kstack",
             Builtin::Ustack => "ustack",
             Builtin::Func => "func",
+            Builtin::CurTask => "curtask",
         }
     }
 }

@@ -35,4 +35,7 @@ pub use program::{
 };
 pub use span::{SourceFile, Span};
 pub use stmt::{Block, Stmt, StmtKind};
-pub use types::{AddrSpace, IntType, StackMode, StackType, StructLayout, Type};
+pub use types::{
+    AddrSpace, AggregateKind, Bitfield, IntType, StackMode, StackType, StructField, StructLayout,
+    StructType, Type,
+};

@@ -95,6 +95,7 @@ pub fn decode_value(ty: &Type, bytes: &[u8], probe_names: &[String]) -> Result<V
             Value::Record(fields.iter().map(|(n, _)| n.clone()).zip(values).collect())
         }
         Type::Ptr { .. } => Value::Pointer(read_u64(b, 0)?),
+        Type::Struct(st) => Value::Record(decode_struct(st, b, probe_names)?),
         Type::Stack(st) => Value::Stack(decode_stack(st, b)?),
         Type::Symbol { kernel } => Value::Symbol(crate::value::Symbol {
             kernel: *kernel,
@@ -136,6 +137,40 @@ fn decode_stack(st: &ir::StackType, b: &[u8]) -> Result<crate::value::Stack, Dec
         },
         frames,
     })
+}
+
+/// The named fields of a C struct value (bitfields extracted, anonymous members flattened).
+fn decode_struct(
+    st: &ir::StructType,
+    bytes: &[u8],
+    probe_names: &[String],
+) -> Result<Vec<(String, Value)>, DecodeError> {
+    let mut out = Vec::new();
+    for f in &st.fields {
+        let rest = bytes.get(f.offset as usize..).unwrap_or(&[]);
+        let v = decode_value(&f.ty, rest, probe_names)?;
+        let v = match (f.bitfield, &v) {
+            (Some(bf), Value::Int(x)) => {
+                let x = (*x as u64) >> bf.shift;
+                let shift = 64 - u32::from(bf.bits.clamp(1, 64));
+                Value::Int(((x << shift) as i64) >> shift)
+            }
+            (Some(bf), Value::Uint(x)) => {
+                let mask = if bf.bits >= 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << bf.bits) - 1
+                };
+                Value::Uint((x >> bf.shift) & mask)
+            }
+            _ => v,
+        };
+        match (f.name.is_empty(), v) {
+            (true, Value::Record(inner)) => out.extend(inner),
+            (_, v) => out.push((f.name.clone(), v)),
+        }
+    }
+    Ok(out)
 }
 
 fn decode_fields<'a>(

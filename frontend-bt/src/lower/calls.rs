@@ -173,6 +173,7 @@ impl Lowerer<'_> {
         }
         match f {
             "str" => self.lower_str(args, span, ctx, scopes),
+            "kptr" | "uptr" => self.lower_addr_space(f == "uptr", args, span, ctx, scopes),
             "kstack" | "ustack" => self.lower_stack(f == "kstack", args, span),
             "delete" => {
                 let (map, key) = match args {
