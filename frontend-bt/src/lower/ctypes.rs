@@ -360,7 +360,7 @@ impl Lowerer<'_> {
         base: Expr,
         index: Expr,
         span: Span,
-    ) -> Result<Expr, (Expr, Expr)> {
+    ) -> Result<Expr, Box<(Expr, Expr)>> {
         let (addr, elem, space, len) = match (&base.ty, &base.kind) {
             (Type::Ptr { pointee, space }, _) if **pointee != Type::Void => (
                 (coerce(base.clone(), &Type::U64)),
@@ -371,7 +371,7 @@ impl Lowerer<'_> {
             (Type::Array { elem, len }, ExprKind::Deref { ptr, space }) => {
                 ((**ptr).clone(), (**elem).clone(), *space, Some(*len))
             }
-            _ => return Err((base, index)),
+            _ => return Err(Box::new((base, index))),
         };
         if !index.ty.is_integer() {
             return Ok(self.poison(

@@ -165,7 +165,7 @@ impl Lowerer<'_> {
                 let i = self.lower_expr(index, ctx, scopes);
                 let (b, i) = match self.index_memory(b, i, span) {
                     Ok(element) => return element,
-                    Err(pair) => pair,
+                    Err(pair) => *pair,
                 };
                 let constant = match i.kind {
                     ExprKind::Int(v) => Some(v),
