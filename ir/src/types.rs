@@ -48,6 +48,61 @@ pub enum Type {
         /// A kernel address (symbolized with kallsyms) or a user one (with the pid's mappings).
         kernel: bool,
     },
+    /// A value kept as a number (or raw bytes) in BPF and turned into text by user space when it
+    /// is printed (`strerror`, `strftime`, `ntop`, `username`, ...); see [`TextKind`].
+    Text(TextKind),
+}
+
+/// What a [`Type::Text`] value holds and how user space renders it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TextKind {
+    /// `strerror(n)`: an errno value (int64), printed as its message.
+    Errno,
+    /// `signal_name(n)`: a signal number (int64), printed as `SIGINT`, ...
+    SignalName,
+    /// `syscall_name(n)`: a syscall number (int64), printed as its name.
+    SyscallName,
+    /// `username`: a uid (uint64), printed as the user's name.
+    Username,
+    /// `cgroup_path(id)`: a cgroup v2 id (uint64), printed as the cgroup's path.
+    CgroupPath,
+    /// `strftime(format, ns)`: nanoseconds of the monotonic clock (uint64), printed as wall-clock
+    /// time with the strftime format (plus `%f`, microseconds).
+    Strftime(String),
+    /// `ntop([af,] addr)`: the address family (uint64) followed by 16 address bytes.
+    Inet,
+    /// `macaddr(mac)`: 6 bytes, printed as `AA:BB:CC:DD:EE:FF`.
+    MacAddr,
+}
+
+impl TextKind {
+    /// Size in bytes of the value in BPF memory.
+    pub fn size(&self) -> u32 {
+        match self {
+            TextKind::Inet => 24,
+            TextKind::MacAddr => 6,
+            _ => 8,
+        }
+    }
+
+    /// True when the value is a 64-bit number (held in a register in BPF).
+    pub fn is_number(&self) -> bool {
+        !matches!(self, TextKind::Inet | TextKind::MacAddr)
+    }
+
+    /// The bpftrace name of the type.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TextKind::Errno => "strerror_t",
+            TextKind::SignalName => "signal_name_t",
+            TextKind::SyscallName => "syscall_name_t",
+            TextKind::Username => "username",
+            TextKind::CgroupPath => "cgroup_path_t",
+            TextKind::Strftime(_) => "timestamp",
+            TextKind::Inet => "inet",
+            TextKind::MacAddr => "macaddr_t",
+        }
+    }
 }
 
 /// What a stack trace holds and how it prints.
@@ -271,7 +326,7 @@ impl Type {
         matches!(
             self,
             Type::Int(_) | Type::Bool | Type::Ptr { .. } | Type::ProbeName
-        )
+        ) || matches!(self, Type::Text(k) if k.is_number())
     }
 
     /// Size in bytes of a value of this type in BPF memory (map keys and values, events).
@@ -289,6 +344,7 @@ impl Type {
             Type::Struct(s) => s.size,
             Type::Stack(st) => crate::abi::stack_size(st.limit),
             Type::Symbol { .. } => crate::abi::SYMBOL_SIZE,
+            Type::Text(k) => k.size(),
         }
     }
 
@@ -304,6 +360,8 @@ impl Type {
             Type::Ptr { .. } | Type::ProbeName => 8,
             Type::Struct(s) => s.align.max(1),
             Type::Stack(_) | Type::Symbol { .. } => 8,
+            Type::Text(TextKind::MacAddr) => 1,
+            Type::Text(_) => 8,
         }
     }
 }
@@ -346,6 +404,7 @@ impl fmt::Display for Type {
                 Ok(())
             }
             Type::ProbeName => write!(f, "probe"),
+            Type::Text(k) => write!(f, "{}", k.name()),
             Type::Struct(s) => write!(f, "{}", s.c_name()),
             Type::Stack(st) => write!(
                 f,

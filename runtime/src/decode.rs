@@ -68,9 +68,10 @@ pub fn decode_value(ty: &Type, bytes: &[u8], probe_names: &[String]) -> Result<V
     let b = slice(bytes, 0, size, &|| format!("value of type {ty}"))?;
     Ok(match ty {
         Type::Void => Value::Tuple(Vec::new()),
+        Type::Text(kind) => Value::Str(crate::text::render(kind, b)),
         Type::Bool => Value::Bool(b[0] != 0),
         Type::Int(it) => decode_int(*it, b)?,
-        Type::Str { .. } => Value::Str(c_string(b)),
+        Type::Str { size } => Value::Str(truncated_string(b, *size)),
         Type::Buffer { size } => {
             let mut len = [0u8; 4];
             len.copy_from_slice(&b[..4]);
@@ -95,7 +96,6 @@ pub fn decode_value(ty: &Type, bytes: &[u8], probe_names: &[String]) -> Result<V
             Value::Record(fields.iter().map(|(n, _)| n.clone()).zip(values).collect())
         }
         Type::Ptr { .. } => Value::Pointer(read_u64(b, 0)?),
-        Type::Struct(st) => Value::Record(decode_struct(st, b, probe_names)?),
         Type::Stack(st) => Value::Stack(decode_stack(st, b)?),
         Type::Symbol { kernel } => Value::Symbol(crate::value::Symbol {
             kernel: *kernel,
@@ -103,39 +103,12 @@ pub fn decode_value(ty: &Type, bytes: &[u8], probe_names: &[String]) -> Result<V
             addr: read_u64(b, abi::SYMBOL_ADDR as usize)?,
             sym: None,
         }),
+        Type::Struct(st) => Value::Record(decode_struct(st, b, probe_names)?),
         Type::ProbeName => {
             let index = read_u64(b, 0)?;
             let name = usize::try_from(index).ok().and_then(|i| probe_names.get(i));
             Value::ProbeName(name.cloned().unwrap_or_else(|| format!("<probe {index}>")))
         }
-    })
-}
-
-fn read_u32(bytes: &[u8], offset: usize) -> Result<u32, DecodeError> {
-    let b = slice(bytes, offset, 4, &|| "u32".to_string())?;
-    let mut a = [0u8; 4];
-    a.copy_from_slice(b);
-    Ok(u32::from_le_bytes(a))
-}
-
-/// A stack value ([`abi::STACK_PID`], [`abi::STACK_NR`], [`abi::STACK_FRAMES`]); the frame count
-/// is clamped to the type's limit, and the frames are left unsymbolized.
-fn decode_stack(st: &ir::StackType, b: &[u8]) -> Result<crate::value::Stack, DecodeError> {
-    let nr = read_u32(b, abi::STACK_NR as usize)?.min(u32::from(st.limit));
-    let mut frames = Vec::with_capacity(nr as usize);
-    for i in 0..nr as usize {
-        let addr = read_u64(b, abi::STACK_FRAMES as usize + 8 * i)?;
-        frames.push(crate::value::Frame { addr, sym: None });
-    }
-    Ok(crate::value::Stack {
-        kernel: st.kernel,
-        mode: st.mode,
-        pid: if st.kernel {
-            0
-        } else {
-            read_u32(b, abi::STACK_PID as usize)?
-        },
-        frames,
     })
 }
 
@@ -173,6 +146,34 @@ fn decode_struct(
     Ok(out)
 }
 
+fn read_u32(bytes: &[u8], offset: usize) -> Result<u32, DecodeError> {
+    let b = slice(bytes, offset, 4, &|| "u32".to_string())?;
+    let mut a = [0u8; 4];
+    a.copy_from_slice(b);
+    Ok(u32::from_le_bytes(a))
+}
+
+/// A stack value ([`abi::STACK_PID`], [`abi::STACK_NR`], [`abi::STACK_FRAMES`]); the frame count
+/// is clamped to the type's limit, and the frames are left unsymbolized.
+fn decode_stack(st: &ir::StackType, b: &[u8]) -> Result<crate::value::Stack, DecodeError> {
+    let nr = read_u32(b, abi::STACK_NR as usize)?.min(u32::from(st.limit));
+    let mut frames = Vec::with_capacity(nr as usize);
+    for i in 0..nr as usize {
+        let addr = read_u64(b, abi::STACK_FRAMES as usize + 8 * i)?;
+        frames.push(crate::value::Frame { addr, sym: None });
+    }
+    Ok(crate::value::Stack {
+        kernel: st.kernel,
+        mode: st.mode,
+        pid: if st.kernel {
+            0
+        } else {
+            read_u32(b, abi::STACK_PID as usize)?
+        },
+        frames,
+    })
+}
+
 fn decode_fields<'a>(
     types: impl Iterator<Item = &'a Type>,
     layout: &StructLayout,
@@ -186,6 +187,32 @@ fn decode_fields<'a>(
             decode_value(t, rest, probe_names)
         })
         .collect()
+}
+
+/// `max_strlen` and `str_trunc_trailer` of the running program (see [`set_str_truncation`]).
+static STR_TRUNCATION: std::sync::RwLock<Option<(u32, String)>> = std::sync::RwLock::new(None);
+
+/// Sets how strings that fill a whole `max_strlen` buffer are printed: with `trailer` appended
+/// (bpftrace's `str_trunc_trailer`, `..` by default), since they were most likely cut short.
+pub fn set_str_truncation(max_strlen: u32, trailer: &str) {
+    if let Ok(mut t) = STR_TRUNCATION.write() {
+        *t = Some((max_strlen, trailer.to_string()));
+    }
+}
+
+/// A string from a `size`-byte buffer, with the truncation trailer when the buffer is a
+/// `max_strlen` one (a `str()` read) and the text fills it up to its final NUL.
+fn truncated_string(bytes: &[u8], size: u32) -> String {
+    let mut s = c_string(bytes);
+    if let Ok(t) = STR_TRUNCATION.read() {
+        if let Some((max, trailer)) = t.as_ref() {
+            let len = bytes.iter().position(|&c| c == 0).unwrap_or(bytes.len());
+            if size == *max && size >= 2 && len + 1 >= size as usize {
+                s.push_str(trailer);
+            }
+        }
+    }
+    s
 }
 
 /// The bytes up to the first NUL, decoded lossily as UTF-8.
@@ -240,6 +267,16 @@ pub fn snapshot(
         }
     };
     let entries = match &decl.kind {
+        MapKind::Quantize
+        | MapKind::Lquantize { .. }
+        | MapKind::Llquantize { .. }
+        | MapKind::Stddev(_) => {
+            return Err(DecodeError(format!(
+                "reading {}() map {} is not supported yet",
+                decl.kind.function_name().unwrap_or("?"),
+                decl.name
+            )))
+        }
         MapKind::Value(t) => {
             let mut out = Vec::with_capacity(raw.len());
             for (k, slots) in raw {

@@ -5,12 +5,14 @@
 //! maps lives in [`output`]; decoding of bytes into [`value::Value`]s in [`decode`].
 
 pub mod attach;
+pub mod child;
 pub mod decode;
 pub mod load;
 pub mod maps;
 pub mod output;
 pub mod session;
 pub mod symbols;
+pub mod text;
 pub mod tracefs;
 pub mod value;
 
@@ -26,6 +28,39 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// stdout replacement (-o FILE)
     pub output: Box<dyn std::io::Write + Send>,
+    /// Text or JSON output (`-f`).
+    pub format: OutputFormat,
+    /// When program output is flushed (`-B`).
+    pub buffering: Buffering,
+    /// The `-c` child, held before exec: released once probes are attached and BEGIN ran; the
+    /// session ends when it exits.
+    pub child: Option<child::HeldChild>,
+    /// `-p PID`: the session ends when this process exits.
+    pub watch_pid: Option<u32>,
+}
+
+/// Output format of program output (`-f text|json`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// bpftrace's text output ([`output::bt_text`]).
+    #[default]
+    Text,
+    /// bpftrace's NDJSON output ([`output::bt_json`]); `attached_probes` and `lost_events` go
+    /// to the output too.
+    Json,
+}
+
+/// When program output is flushed (`-B`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Buffering {
+    /// After every batch of events (and so after every line; the default).
+    #[default]
+    Line,
+    /// Only when the output's own buffer is full, and at exit (the CLI wraps the output in a
+    /// large buffer).
+    Full,
+    /// After every single write.
+    None,
 }
 
 /// A failure the CLI prints as one diagnostic (exit code 1). `span` points at the probe/attach

@@ -11,21 +11,29 @@ use libbpf_rs::{Link, Object, ProgramInput, ProgramType, RingBufferBuilder};
 use ir::printf::Segment;
 use ir::{abi, ActionKind, AttachPoint, Program};
 
-use crate::output::{bt_text, printf};
-use crate::{attach, decode, load, maps, tracefs, RunOptions, RuntimeError};
+use crate::output::{bt_json, bt_text, printf};
+use crate::{
+    attach, child, decode, load, maps, tracefs, Buffering, OutputFormat, RunOptions, RuntimeError,
+};
 
 /// Set by SIGINT/SIGTERM.
 static STOP: AtomicBool = AtomicBool::new(false);
+/// Set by SIGUSR1: print every map now.
+static PRINT_MAPS: AtomicBool = AtomicBool::new(false);
 static HANDLERS: Once = Once::new();
 
-extern "C" fn on_signal(_sig: libc::c_int) {
-    STOP.store(true, Ordering::SeqCst);
+extern "C" fn on_signal(sig: libc::c_int) {
+    if sig == libc::SIGUSR1 {
+        PRINT_MAPS.store(true, Ordering::SeqCst);
+    } else {
+        STOP.store(true, Ordering::SeqCst);
+    }
 }
 
-/// Installs the SIGINT/SIGTERM handlers (once per process; they only set a flag).
+/// Installs the SIGINT/SIGTERM/SIGUSR1 handlers (once per process; they only set a flag).
 fn install_signal_handlers() {
     HANDLERS.call_once(|| {
-        for sig in [libc::SIGINT, libc::SIGTERM] {
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGUSR1] {
             // SAFETY: the handler only stores to an atomic, which is async-signal-safe; the
             // sigaction struct is fully initialised before the call.
             unsafe {
@@ -65,21 +73,91 @@ struct Handler<'a> {
     warned: Cell<bool>,
     /// Where diagnostics go (stderr).
     err: RefCell<&'a mut dyn Write>,
+    /// Text or JSON.
+    format: OutputFormat,
+    /// When to flush `out`.
+    buffering: Buffering,
 }
 
 impl Handler<'_> {
     fn write(&self, text: &str) {
         // A closed stdout (EPIPE) must not stop tracing; nothing better to do with the error.
         let _ = self.out.borrow_mut().write_all(text.as_bytes());
+        if self.buffering == Buffering::None {
+            self.flush_now();
+        }
     }
 
+    /// Flushes after a batch of events, unless output is fully buffered (`-B full`).
     fn flush(&self) {
+        if self.buffering != Buffering::Full {
+            self.flush_now();
+        }
+    }
+
+    fn flush_now(&self) {
         let _ = self.out.borrow_mut().flush();
+    }
+
+    fn json(&self) -> bool {
+        self.format == OutputFormat::Json
+    }
+
+    /// Prints every non-empty map (SIGUSR1), in the exit dump's format without its leading
+    /// blank lines.
+    fn print_all_maps(&self) {
+        match maps::non_empty_snapshots(self.obj, self.program) {
+            Ok(snaps) if self.json() => self.write(&bt_json::format_exit_dump(&snaps)),
+            Ok(snaps) => self.write(&bt_text::format_all_maps(&snaps)),
+            Err(e) => self.warn(&e),
+        }
+        self.flush_now();
     }
 
     fn warn(&self, msg: &str) {
         if !self.warned.replace(true) {
             let _ = writeln!(self.err.borrow_mut(), "WARNING: {msg}");
+        }
+    }
+
+    /// `system`, `cat`, `errorf` and `warnf`, once their text is formatted.
+    fn user_action(&self, kind: &ActionKind, text: &str) {
+        match kind {
+            ActionKind::System { .. } => {
+                self.flush();
+                match std::process::Command::new("/bin/sh")
+                    .arg("-c")
+                    .arg(text)
+                    .stdin(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::inherit())
+                    .output()
+                {
+                    Ok(out) => self.write(&String::from_utf8_lossy(&out.stdout)),
+                    Err(e) => {
+                        let _ = writeln!(self.err.borrow_mut(), "ERROR: system(\"{text}\"): {e}");
+                    }
+                }
+            }
+            ActionKind::Cat { .. } => match read_capped(text, MAX_CAT_BYTES) {
+                Ok(bytes) => self.write(&String::from_utf8_lossy(&bytes)),
+                Err(e) => {
+                    self.flush();
+                    let _ = writeln!(
+                        self.err.borrow_mut(),
+                        "ERROR: failed to open file '{text}': {}",
+                        e.raw_os_error()
+                            .map_or_else(|| e.to_string(), |n| crate::text::strerror(i64::from(n)))
+                    );
+                }
+            },
+            ActionKind::Diagnostic {
+                error, location, ..
+            } => {
+                self.flush();
+                let level = if *error { "ERROR" } else { "WARNING" };
+                let _ = writeln!(self.err.borrow_mut(), "{location}: {level}: {text}");
+            }
+            _ => {}
         }
     }
 
@@ -103,11 +181,18 @@ impl Handler<'_> {
         match &action.kind {
             ActionKind::Printf { .. } => {
                 if let Some(Some(segs)) = self.formats.get(id.0 as usize) {
-                    self.write(&printf::format(segs, &values));
+                    let text = printf::format(segs, &values);
+                    if self.json() {
+                        self.write(&bt_json::format_printf(&text));
+                    } else {
+                        self.write(&text);
+                    }
                 }
             }
             ActionKind::PrintValue => {
-                if let Some(v) = values.first() {
+                if let Some(v) = values.first().filter(|_| self.json()) {
+                    self.write(&bt_json::format_value_line(v));
+                } else if let Some(v) = values.first() {
                     let mut s = bt_text::format_value(v);
                     s.push('\n');
                     self.write(&s);
@@ -115,12 +200,18 @@ impl Handler<'_> {
             }
             ActionKind::PrintMap { map, top, div } => {
                 match maps::snapshot(self.obj, self.program, *map) {
+                    Ok(snap) if self.json() => self.write(&bt_json::format_map(&snap, *top, *div)),
                     Ok(snap) => self.write(&bt_text::format_map(&snap, *top, *div)),
                     Err(e) => self.warn(&e),
                 }
             }
             ActionKind::Time { format } => {
-                self.write(&bt_text::format_time(format, SystemTime::now()))
+                let text = bt_text::format_time(format, SystemTime::now());
+                if self.json() {
+                    self.write(&bt_json::format_time(&text));
+                } else {
+                    self.write(&text);
+                }
             }
             ActionKind::Clear { map } => {
                 if let Err(e) = maps::clear(self.obj, self.program, *map) {
@@ -131,6 +222,22 @@ impl Handler<'_> {
                 if let Err(e) = maps::zero(self.obj, self.program, *map) {
                     self.warn(&e);
                 }
+            }
+            ActionKind::System { .. } | ActionKind::Cat { .. } | ActionKind::Diagnostic { .. } => {
+                let Some(Some(segs)) = self.formats.get(id.0 as usize) else {
+                    return 0;
+                };
+                let text = printf::format(segs, &values);
+                self.user_action(&action.kind, &text);
+            }
+            ActionKind::Trace
+            | ActionKind::Printa { .. }
+            | ActionKind::Trunc { .. }
+            | ActionKind::Normalize { .. }
+            | ActionKind::Denormalize { .. }
+            | ActionKind::RecordStart { .. }
+            | ActionKind::RecordEnd => {
+                self.warn("this D action is not supported yet");
             }
             ActionKind::Exit => {
                 let code = values.first().and_then(|v| v.as_i128()).unwrap_or(0);
@@ -144,19 +251,31 @@ impl Handler<'_> {
     }
 }
 
+/// The most bytes `cat()` prints of a file (bpftrace's `max_cat_bytes`).
+const MAX_CAT_BYTES: u64 = 10240;
+
+/// The first `max` bytes of the file at `path`.
+fn read_capped(path: &str, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    std::fs::File::open(path)?.take(max).read_to_end(&mut out)?;
+    Ok(out)
+}
+
 /// Parses every printf format once, up front.
 fn parse_formats(program: &Program) -> Result<Vec<Option<Vec<Segment>>>, RuntimeError> {
     program
         .actions
         .iter()
         .map(|a| match &a.kind {
-            ActionKind::Printf { format } => {
-                ir::printf::parse_format(format)
-                    .map(Some)
-                    .map_err(|(_, msg)| {
-                        RuntimeError::new(format!("bad printf format: {msg}")).at(a.span)
-                    })
-            }
+            ActionKind::Printf { format }
+            | ActionKind::System { format }
+            | ActionKind::Cat { format }
+            | ActionKind::Diagnostic { format, .. } => ir::printf::parse_format(format)
+                .map(Some)
+                .map_err(|(_, msg)| {
+                    RuntimeError::new(format!("bad printf format: {msg}")).at(a.span)
+                }),
             _ => Ok(None),
         })
         .collect()
@@ -235,7 +354,13 @@ pub fn run_timed(
     install_signal_handlers();
     STOP.store(false, Ordering::SeqCst);
     tracefs::ensure_mounted().map_err(RuntimeError::new)?;
+    if matches!(program.config.output, ir::OutputStyle::Dtrace(_)) {
+        return Err(RuntimeError::new(
+            "running D scripts (DTrace output) is not supported yet",
+        ));
+    }
     let formats = parse_formats(program)?;
+    decode::set_str_truncation(program.config.max_strlen, &program.config.str_trunc_trailer);
 
     let t = Instant::now();
     let obj = load::load(program, elf)?;
@@ -274,13 +399,15 @@ pub fn run_timed(
     }
     timings.attach = t.elapsed();
 
-    if !opts.quiet {
+    if !opts.quiet && opts.format == OutputFormat::Text {
         let _ = writeln!(
             err,
             "Attached {count} probe{}",
             if count == 1 { "" } else { "s" }
         );
     }
+    let mut child = opts.child;
+    let watch_pid = opts.watch_pid;
     let handler = Handler {
         program,
         obj: &obj,
@@ -290,14 +417,20 @@ pub fn run_timed(
         discard: Cell::new(false),
         warned: Cell::new(false),
         err: RefCell::new(err),
+        format: opts.format,
+        buffering: opts.buffering,
     };
+    if !opts.quiet && opts.format == OutputFormat::Json {
+        handler.write(&bt_json::format_attached(count));
+        handler.flush_now();
+    }
     // The notify line tells a harness it may start its workload. It comes after BEGIN has run
     // and its output has been read: otherwise a probe that fires during the workload could put
     // an exit() in the ring buffer ahead of BEGIN's output, which would then be dropped.
     let notify_attached = || {
         if std::env::var_os("__BPFTRACE_NOTIFY_PROBES_ATTACHED").is_some() {
             handler.write("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
-            handler.flush();
+            handler.flush_now();
         }
     };
     if opts.dry_run {
@@ -347,8 +480,24 @@ pub fn run_timed(
     }
     notify_attached();
 
+    // The -c command runs once everything is attached and BEGIN has run.
+    if let Some(c) = child.as_mut().filter(|_| result.is_ok()) {
+        if let Err(e) = c.release() {
+            result = Err(RuntimeError::new(e));
+        }
+    }
+
     // The main loop.
     while result.is_ok() && handler.exit_code.get().is_none() && !STOP.load(Ordering::SeqCst) {
+        if PRINT_MAPS.swap(false, Ordering::SeqCst) {
+            handler.print_all_maps();
+        }
+        // -c: stop when the command exits; -p: when the process is gone.
+        if child.as_mut().is_some_and(child::HeldChild::has_exited)
+            || watch_pid.is_some_and(|p| !child::process_exists(p))
+        {
+            break;
+        }
         match &rb {
             Some(rb) => match rb.poll(Duration::from_millis(100)) {
                 Ok(()) => {}
@@ -378,6 +527,7 @@ pub fn run_timed(
     }
     match maps::lost_events(&obj) {
         Ok(0) => {}
+        Ok(n) if handler.json() => handler.write(&bt_json::format_lost_events(n)),
         Ok(n) => {
             let _ = writeln!(handler.err.borrow_mut(), "Lost {n} events");
         }
@@ -385,11 +535,12 @@ pub fn run_timed(
     }
     if result.is_ok() && program.config.print_maps_on_exit {
         match maps::non_empty_snapshots(&obj, program) {
+            Ok(snaps) if handler.json() => handler.write(&bt_json::format_exit_dump(&snaps)),
             Ok(snaps) => handler.write(&bt_text::format_exit_dump(&snaps)),
             Err(e) => result = Err(RuntimeError::new(e)),
         }
     }
-    handler.flush();
+    handler.flush_now();
     drop(rb);
     let t = Instant::now();
     teardown(links);

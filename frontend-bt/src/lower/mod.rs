@@ -12,6 +12,7 @@
 mod calls;
 mod ctypes;
 mod expr;
+mod funcs;
 mod maps;
 mod probes;
 mod scope;
@@ -35,6 +36,13 @@ pub struct LowerOptions<'a> {
     pub types: &'a dyn TypeCatalog,
     /// Positional parameters (`$1`, `$2`, ...), as given on the command line.
     pub params: Vec<String>,
+    /// The pid of the `-c` child: the value of the `cpid` builtin (an error without `-c`).
+    pub cpid: Option<u32>,
+    /// `-p PID`: every probe except BEGIN, END and interval runs only in this process (as if its
+    /// predicate were `pid == PID && (predicate)`).
+    pub filter_pid: Option<u32>,
+    /// `--unsafe`: allow `system()`, `signal()` and `signal_thread()`.
+    pub unsafe_mode: bool,
 }
 
 /// Lowers a parsed program. Returns the IR when there were no errors, and every diagnostic.
@@ -200,6 +208,16 @@ impl<'a> Lowerer<'a> {
                 }
             };
             match (key.as_str(), int_value) {
+                ("str_trunc_trailer", None) => {
+                    if let ast::ExprKind::Str(b) = &entry.value.kind {
+                        self.config.str_trunc_trailer = String::from_utf8_lossy(&b.0).into_owned();
+                    } else {
+                        self.error(
+                            entry.value.span,
+                            "str_trunc_trailer needs a string, e.g. str_trunc_trailer = \"..\"",
+                        );
+                    }
+                }
                 ("max_strlen", Some(v)) if (1..=65536).contains(&v) => {
                     self.config.max_strlen = v as u32
                 }

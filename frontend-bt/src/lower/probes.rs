@@ -36,6 +36,22 @@ pub struct ProbeContext {
     pub format: Option<Arc<TracepointFormat>>,
     /// Pointers in `args` point to user memory (syscall arguments).
     pub user_args: bool,
+    /// The `probetype` builtin: the provider shared by every attach point (`kprobe`,
+    /// `tracepoint`, `special` for BEGIN/END), `None` when they differ.
+    pub probetype: Option<String>,
+}
+
+/// The provider bpftrace's `probetype` names for an attach point.
+pub(crate) fn probetype_of(point: &AttachPoint) -> String {
+    match point {
+        AttachPoint::Begin | AttachPoint::End => "special".to_string(),
+        p => p
+            .bpftrace_name()
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    }
 }
 
 /// One attach point as resolved, before grouping.
@@ -45,6 +61,16 @@ struct Resolved {
     kind: ProbeKind,
     /// The tracepoint `(category, name)` it stands for, if it is one.
     tracepoint: Option<(String, String)>,
+}
+
+/// Whether `-p PID` filters this attach point: not BEGIN/END (they run in the tracer) and not
+/// interval (its timer fires in whatever task is current, mostly idle; bpftrace stopped filtering
+/// it too).
+fn pid_filter_applies(point: &AttachPoint) -> bool {
+    !matches!(
+        point,
+        AttachPoint::Begin | AttachPoint::End | AttachPoint::Interval { .. }
+    )
 }
 
 /// One group of attach sites that share a body.
@@ -70,6 +96,7 @@ impl Lowerer<'_> {
             return Vec::new();
         }
         let groups = self.group_sites(resolved, uses_args);
+        let groups = self.split_for_pid_filter(groups);
         let mut out = Vec::new();
         for group in groups {
             self.user_binary = super::stacks::uprobe_binary(&group.sites);
@@ -78,6 +105,7 @@ impl Lowerer<'_> {
                 let e = self.lower_expr(p, &group.context, &mut scopes);
                 self.condition(e)
             });
+            let predicate = self.add_pid_filter(&group, predicate, probe.span);
             let body = self.lower_block(&probe.body, &group.context, &mut scopes);
             out.push(ir::Probe {
                 attach: group.sites,
@@ -88,6 +116,70 @@ impl Lowerer<'_> {
             });
         }
         out
+    }
+
+    /// With `-p`, splits groups that mix attach points the pid filter applies to with ones it does
+    /// not (BEGIN, END, interval), so that each group gets one predicate.
+    fn split_for_pid_filter(&self, groups: Vec<Group>) -> Vec<Group> {
+        if self.options.filter_pid.is_none() {
+            return groups;
+        }
+        let mut out = Vec::new();
+        for group in groups {
+            let (filtered, unfiltered): (Vec<AttachSite>, Vec<AttachSite>) = group
+                .sites
+                .into_iter()
+                .partition(|s| pid_filter_applies(&s.point));
+            for sites in [unfiltered, filtered] {
+                if !sites.is_empty() {
+                    out.push(Group {
+                        sites,
+                        context: group.context.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// With `-p PID`, `pid == PID && (predicate)` for groups the filter applies to.
+    fn add_pid_filter(
+        &self,
+        group: &Group,
+        predicate: Option<ir::Expr>,
+        span: Span,
+    ) -> Option<ir::Expr> {
+        let Some(pid) = self.options.filter_pid else {
+            return predicate;
+        };
+        if !group.sites.iter().all(|s| pid_filter_applies(&s.point)) {
+            return predicate;
+        }
+        let check = ir::Expr::new(
+            ir::ExprKind::Binary {
+                op: ir::BinaryOp::Eq,
+                lhs: Box::new(ir::Expr::new(
+                    ir::ExprKind::Builtin(ir::Builtin::Pid),
+                    ir::Type::U32,
+                    span,
+                )),
+                rhs: Box::new(ir::Expr::int(i64::from(pid), ir::Type::U32, span)),
+            },
+            ir::Type::Bool,
+            span,
+        );
+        Some(match predicate {
+            None => check,
+            Some(p) => ir::Expr::new(
+                ir::ExprKind::Logical {
+                    and: true,
+                    lhs: Box::new(check),
+                    rhs: Box::new(p),
+                },
+                ir::Type::Bool,
+                span,
+            ),
+        })
     }
 
     /// Splits attach points into groups: one per tracepoint when `args` is read (each has its own
@@ -115,6 +207,7 @@ impl Lowerer<'_> {
                 });
                 let user_args = tp.as_ref().is_some_and(|(c, _)| c == "syscalls");
                 let name = self.probe_name(point.bpftrace_name());
+                let probetype = Some(probetype_of(&point));
                 groups.push(Group {
                     sites: vec![AttachSite {
                         point,
@@ -125,12 +218,16 @@ impl Lowerer<'_> {
                         kind,
                         format,
                         user_args,
+                        probetype,
                     },
                 });
             }
             return groups;
         }
+        let probetype = Some(probetype_of(&resolved[0].point))
+            .filter(|t| resolved.iter().all(|r| probetype_of(&r.point) == *t));
         let context = ProbeContext {
+            probetype,
             kind: if mixed {
                 ProbeKind::Special
             } else {
