@@ -23,6 +23,17 @@ pub enum Format {
     Json,
 }
 
+/// Output buffering modes of `-B`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BufferMode {
+    /// Flush after every line (the default).
+    Line,
+    /// Flush only when the buffer is full, and at exit.
+    Full,
+    /// Flush after every write.
+    None,
+}
+
 /// oxtrace: run bpftrace programs on eBPF.
 #[derive(Parser, Debug)]
 #[command(name = "oxtrace", version, about, disable_help_subcommand = true)]
@@ -42,6 +53,25 @@ pub struct Cli {
     /// Output format.
     #[arg(short = 'f', value_enum, default_value = "text")]
     pub format: Format,
+    /// Output buffering.
+    #[arg(short = 'B', value_enum, value_name = "MODE", default_value = "line")]
+    pub buffering: BufferMode,
+    /// Runtime warnings for BPF helper errors (accepted; see the README for what is reported).
+    #[arg(short = 'k', long = "warnings", action = clap::ArgAction::Count)]
+    pub warnings: u8,
+    /// Do not print compile-time warnings.
+    #[arg(long = "no-warnings")]
+    pub no_warnings: bool,
+    /// Run CMD (split at whitespace) once probes are attached; exit when it exits. `cpid` is its pid.
+    #[arg(short = 'c', long = "cmd", value_name = "CMD")]
+    pub cmd: Option<String>,
+    /// Trace only process PID (every probe but BEGIN, END and interval); exit when it exits.
+    #[arg(short = 'p', long = "pid", value_name = "PID")]
+    pub pid: Option<u32>,
+    /// List probes matching the pattern (the first argument), or the probes of the program given
+    /// with -e; with -v, tracepoint arguments too.
+    #[arg(short = 'l', long = "list")]
+    pub list: bool,
     /// Compile, load and attach, then exit without running BEGIN probes.
     #[arg(long = "dry-run")]
     pub dry_run: bool,
@@ -78,8 +108,8 @@ pub fn parse() -> Result<Cli, ExitCode> {
         cli.file = rest.next();
     }
     cli.params = rest.collect();
-    if cli.format == Format::Json {
-        eprintln!("oxtrace: -f json is not supported yet");
+    if cli.cmd.is_some() && cli.pid.is_some() {
+        eprintln!("oxtrace: -c and -p cannot be used together");
         return Err(ExitCode::from(1));
     }
     Ok(cli)

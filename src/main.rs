@@ -5,8 +5,9 @@
 //! workspace crates. Every failure becomes one rendered diagnostic on stderr and exit code 1.
 
 mod cli;
+mod list;
 
-use cli::{Cli, Emit};
+use cli::{BufferMode, Cli, Emit, Format};
 use ir::diag::{render, render_all, Diagnostic};
 use ir::SourceFile;
 use std::io::{Read, Write};
@@ -25,6 +26,9 @@ fn main() -> ExitCode {
 
 /// Runs the whole pipeline. Diagnostics are printed here and nowhere else; `Err` means "exit 1".
 fn run(cli: &Cli) -> Result<i32, ()> {
+    if cli.list && cli.expr.is_none() {
+        return list_probes(cli);
+    }
     let file = read_program(cli)?;
     let compile_only = cli.emit.is_some();
     if !compile_only && !runtime::is_root() {
@@ -46,13 +50,42 @@ fn run(cli: &Cli) -> Result<i32, ()> {
     };
     // Kernel BTF is read only if the program names a kernel type (curtask, struct casts, ...).
     let types = ir::catalog::BtfCatalog::live();
+    if let Some(pid) = cli.pid {
+        if !runtime::child::process_exists(pid) {
+            return fail(
+                &file,
+                Diagnostic::global(format!("-p {pid}: no such process")),
+            );
+        }
+    }
+    // -c: the child is forked now, held before exec, so that `cpid` is a constant; it runs once
+    // probes are attached (and exits unrun if anything fails before).
+    let child = match &cli.cmd {
+        Some(cmd) if !compile_only && !cli.list => match runtime::child::HeldChild::spawn(cmd) {
+            Ok(c) => Some(c),
+            Err(e) => return fail(&file, Diagnostic::global(e)),
+        },
+        _ => None,
+    };
     let options = frontend_bt::LowerOptions {
         catalog: &catalog,
         types: &types,
         params: cli.params.clone(),
+        // With -c and compile-only modes, cpid is a placeholder 0.
+        cpid: child
+            .as_ref()
+            .map(runtime::child::HeldChild::pid)
+            .or(cli.cmd.as_ref().map(|_| 0)),
+        filter_pid: cli.pid,
+        unsafe_mode: cli.unsafe_mode,
     };
     let (program, diags) = frontend_bt::compile(&file, &options);
-    eprint!("{}", render_all(&file, &diags));
+    let shown: Vec<Diagnostic> = diags
+        .iter()
+        .filter(|d| !cli.no_warnings || d.is_error())
+        .cloned()
+        .collect();
+    eprint!("{}", render_all(&file, &shown));
     let Some(program) = program.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
         return Err(());
     };
@@ -63,6 +96,10 @@ fn run(cli: &Cli) -> Result<i32, ()> {
         return Err(());
     }
 
+    if cli.list {
+        print!("{}", list::program_probes(&program));
+        return Ok(0);
+    }
     if cli.emit == Some(Emit::Ir) {
         print!("{}", ir::dump::dump_program(&program));
         return Ok(0);
@@ -84,11 +121,26 @@ fn run(cli: &Cli) -> Result<i32, ()> {
         return Ok(0);
     }
 
+    let mut output = open_output(cli, &file)?;
+    if cli.buffering == BufferMode::Full {
+        output = Box::new(std::io::BufWriter::with_capacity(64 * 1024, output));
+    }
     let options = runtime::RunOptions {
         quiet: cli.quiet,
         verbose: cli.verbose,
         dry_run: cli.dry_run,
-        output: open_output(cli, &file)?,
+        output,
+        format: match cli.format {
+            Format::Text => runtime::OutputFormat::Text,
+            Format::Json => runtime::OutputFormat::Json,
+        },
+        buffering: match cli.buffering {
+            BufferMode::Line => runtime::Buffering::Line,
+            BufferMode::Full => runtime::Buffering::Full,
+            BufferMode::None => runtime::Buffering::None,
+        },
+        child,
+        watch_pid: cli.pid,
     };
     runtime::run(&program, &object.elf, options).map_err(|e| {
         let mut d = match e.span {
@@ -104,6 +156,30 @@ fn run(cli: &Cli) -> Result<i32, ()> {
         }
         eprint!("{}", render(&file, &d));
     })
+}
+
+/// `-l [PATTERN]` without a program: lists matching probes on stdout.
+fn list_probes(cli: &Cli) -> Result<i32, ()> {
+    let nofile = SourceFile::new("stdin", String::new());
+    if runtime::is_root() {
+        if let Err(e) = runtime::tracefs::ensure_mounted() {
+            return fail(&nofile, Diagnostic::global(e));
+        }
+    }
+    let catalog = match ir::catalog::TracefsCatalog::new() {
+        Ok(c) => c,
+        Err(e) => return fail(&nofile, Diagnostic::global(e.to_string())),
+    };
+    let mut warn = |w: String| {
+        if !cli.no_warnings {
+            eprintln!("WARNING: {w}");
+        }
+    };
+    let text = list::list(cli.file.as_deref(), cli.verbose, &catalog, &mut warn);
+    let mut out = open_output(cli, &nofile)?;
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    Ok(0)
 }
 
 /// Reads the program text from `-e`, a file, or stdin (`-`).

@@ -197,6 +197,10 @@ fn run(program: Program, during: impl FnOnce(&Shared)) -> Outcome {
             verbose: false,
             dry_run: false,
             output: Box::new(o),
+            format: runtime::OutputFormat::Text,
+            buffering: runtime::Buffering::Line,
+            child: None,
+            watch_pid: None,
         };
         let r = runtime::session::run_timed(&program, &elf, opts, &mut er).map(|(code, t)| {
             eprintln!(

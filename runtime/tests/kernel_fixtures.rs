@@ -159,6 +159,10 @@ fn run(program: Program, elf: Vec<u8>, dry_run: bool, during: impl FnOnce(&Share
             verbose: false,
             dry_run,
             output: Box::new(o),
+            format: runtime::OutputFormat::Text,
+            buffering: runtime::Buffering::Line,
+            child: None,
+            watch_pid: None,
         };
         let r = runtime::session::run_timed(&program, &elf, opts, &mut e).map(|(code, t)| {
             eprintln!(

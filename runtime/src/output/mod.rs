@@ -2,8 +2,11 @@
 //! bpftrace prints. Pure functions only (no kernel access, no I/O), so everything here is unit
 //! tested against byte-exact expectations.
 
+pub mod bt_json;
 pub mod bt_text;
 pub mod printf;
 
+#[cfg(test)]
+mod json_tests;
 #[cfg(test)]
 mod tests;

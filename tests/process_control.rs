@@ -1,0 +1,265 @@
+//! End-to-end tests of the CLI's process control and listing: `-c` (held child, `cpid`, exit when
+//! it exits), `-p` (every probe filtered to one process, exit when it exits), SIGUSR1 (print maps
+//! now), `-l`/`-lv` for a fixed tracepoint, `-l -e`, uprobe listing, and `--no-warnings`.
+//!
+//! Needs root (BPF, tracefs); each test skips itself with a message otherwise.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn oxtrace() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_oxtrace"))
+}
+
+fn workload() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_oxtrace-workload"))
+}
+
+fn skip(name: &str) -> bool {
+    if !support::is_root() {
+        eprintln!("SKIPPED {name}: not root");
+        return true;
+    }
+    false
+}
+
+/// Runs oxtrace to completion with `args`; returns (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(oxtrace())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run oxtrace");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Reads stdout up to the notify line (printed once probes are attached and BEGIN ran); returns
+/// what came before it.
+fn wait_attached(stdout: &mut impl BufRead) -> String {
+    let mut before = String::new();
+    loop {
+        let mut line = String::new();
+        match stdout.read_line(&mut line) {
+            Ok(0) | Err(_) => panic!("oxtrace never attached; output so far: {before:?}"),
+            Ok(_) if line == "__BPFTRACE_NOTIFY_PROBES_ATTACHED\n" => return before,
+            Ok(_) => before.push_str(&line),
+        }
+    }
+}
+
+#[test]
+fn dash_c_runs_the_held_child_and_cpid_is_its_pid() {
+    if skip("dash_c") {
+        return;
+    }
+    let cmd = format!("{} getppid 3 exit 7", workload().display());
+    // The child exits with 7; oxtrace's own exit code stays 0. Every getppid of the child is seen
+    // (it was held until the probe was attached), and in each one pid == cpid.
+    let (code, out, err) = run(&[
+        "-c",
+        &cmd,
+        "-e",
+        "tracepoint:syscalls:sys_enter_getppid /comm == \"oxtwl\"/ { @[pid == cpid] = count(); } \
+         END { printf(\"end\\n\"); }",
+    ]);
+    assert_eq!(code, 0, "stderr: {err}");
+    assert_eq!(out, "end\n\n\n@[true]: 3\n", "stderr: {err}");
+}
+
+#[test]
+fn cpid_without_dash_c_is_an_error() {
+    if skip("cpid_without_dash_c") {
+        return;
+    }
+    let (code, _, err) = run(&["-e", "BEGIN { print(cpid); }"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("cpid cannot be used without a child command"),
+        "{err}"
+    );
+}
+
+#[test]
+fn dash_p_filters_every_probe_and_exits_with_the_process() {
+    if skip("dash_p") {
+        return;
+    }
+    // The traced process waits, then calls getppid 4 times; another one (same comm) calls it 5
+    // times meanwhile and must not be counted. BEGIN is not filtered.
+    let mut traced = Command::new(workload())
+        .args(["sleep-ms", "1500", "getppid", "4", "sleep-ms", "200"])
+        .spawn()
+        .expect("spawn workload");
+    let pid = traced.id().to_string();
+    let mut tracer = Command::new(oxtrace())
+        .args([
+            "-p",
+            &pid,
+            "-e",
+            "BEGIN { printf(\"begin\\n\"); } \
+             tracepoint:syscalls:sys_enter_getppid /comm == \"oxtwl\"/ { @[pid] = count(); }",
+        ])
+        .env("__BPFTRACE_NOTIFY_PROBES_ATTACHED", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn oxtrace");
+    let mut stdout = BufReader::new(tracer.stdout.take().expect("stdout"));
+    let before = wait_attached(&mut stdout);
+    let other = Command::new(workload())
+        .args(["getppid", "5"])
+        .status()
+        .expect("other workload");
+    assert!(other.success());
+    let _ = traced.wait();
+    // oxtrace exits by itself once the traced process is gone.
+    let start = Instant::now();
+    let status = loop {
+        if let Ok(Some(s)) = tracer.try_wait() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "oxtrace did not exit after the traced process"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut rest = String::new();
+    let _ = stdout.read_to_string(&mut rest);
+    assert!(status.success());
+    assert_eq!(before + &rest, format!("begin\n\n\n@[{pid}]: 4\n"));
+}
+
+#[test]
+fn dash_p_of_a_missing_process_is_an_error() {
+    if skip("dash_p_missing") {
+        return;
+    }
+    let (code, _, err) = run(&["-p", "4194000", "-e", "BEGIN { exit(); }"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("-p 4194000: no such process"), "{err}");
+}
+
+#[test]
+fn sigusr1_prints_maps_now() {
+    if skip("sigusr1") {
+        return;
+    }
+    for (flags, expected) in [
+        (vec![], "@a: 1\n@b[x]: 2\n\n\n@a: 1\n@b[x]: 2\n"),
+        (
+            vec!["-f", "json", "-q"],
+            "{\"type\": \"map\", \"data\": {\"@a\": 1}}\n\
+             {\"type\": \"map\", \"data\": {\"@b\": {\"x\": 2}}}\n\
+             {\"type\": \"map\", \"data\": {\"@a\": 1}}\n\
+             {\"type\": \"map\", \"data\": {\"@b\": {\"x\": 2}}}\n",
+        ),
+    ] {
+        let mut tracer = Command::new(oxtrace())
+            .args(&flags)
+            .args([
+                "-e",
+                "BEGIN { @a = 1; @b[\"x\"] = 2; } interval:s:30 { exit(); }",
+            ])
+            .env("__BPFTRACE_NOTIFY_PROBES_ATTACHED", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn oxtrace");
+        let mut stdout = BufReader::new(tracer.stdout.take().expect("stdout"));
+        assert_eq!(wait_attached(&mut stdout), "");
+        let pid = tracer.id() as libc::pid_t;
+        // SAFETY: signals our own child.
+        unsafe { libc::kill(pid, libc::SIGUSR1) };
+        // Wait for the dump (two lines), then stop.
+        let mut got = String::new();
+        for _ in 0..2 {
+            let mut l = String::new();
+            let _ = stdout.read_line(&mut l);
+            got.push_str(&l);
+        }
+        // SAFETY: signals our own child.
+        unsafe { libc::kill(pid, libc::SIGINT) };
+        let _ = stdout.read_to_string(&mut got);
+        let status = tracer.wait().expect("wait");
+        assert!(status.success());
+        assert_eq!(got, expected, "flags {flags:?}");
+    }
+}
+
+#[test]
+fn listing_a_tracepoint() {
+    if skip("listing") {
+        return;
+    }
+    let (code, out, _) = run(&["-l", "tracepoint:syscalls:sys_enter_openat"]);
+    assert_eq!(code, 0);
+    assert_eq!(out, "tracepoint:syscalls:sys_enter_openat\n");
+    // Same text as `bpftrace -lv` 0.17 on this kernel.
+    let (code, out, _) = run(&["-lv", "t:syscalls:sys_enter_openat"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "tracepoint:syscalls:sys_enter_openat\n    int __syscall_nr\n    int dfd\n    \
+         const char * filename\n    int flags\n    umode_t mode\n"
+    );
+    let (_, out, _) = run(&["-l", "software:cs*"]);
+    assert_eq!(out, "software:cs:\n");
+    let (_, out, _) = run(&["-l", "BEGIN"]);
+    assert_eq!(out, "BEGIN\n");
+}
+
+#[test]
+fn listing_a_program_and_a_binary() {
+    if skip("listing_program") {
+        return;
+    }
+    let (code, out, err) = run(&[
+        "-l",
+        "-e",
+        "tracepoint:syscalls:sys_enter_openat* { } BEGIN { }",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "tracepoint:syscalls:sys_enter_openat\ntracepoint:syscalls:sys_enter_openat2\nBEGIN\n"
+    );
+    let bin = workload();
+    let (code, out, err) = run(&["-l", &format!("uprobe:{}:main", bin.display())]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, format!("uprobe:{}:main\n", bin.display()));
+}
+
+#[test]
+fn no_warnings_silences_compile_warnings() {
+    if skip("no_warnings") {
+        return;
+    }
+    let prog = "#include <linux/sched.h>\nBEGIN { exit(); }";
+    let (_, _, err) = run(&["-q", "-e", prog]);
+    assert!(err.contains("#include is ignored"), "{err}");
+    let (code, _, err) = run(&["-q", "--no-warnings", "-e", prog]);
+    assert_eq!(code, 0);
+    assert_eq!(err, "");
+}
+
+#[test]
+fn buffering_modes_give_the_same_output() {
+    if skip("buffering") {
+        return;
+    }
+    let prog = "BEGIN { printf(\"a\\n\"); printf(\"b\"); @x = 1; exit(); }";
+    for mode in ["line", "full", "none"] {
+        let (code, out, err) = run(&["-q", "-B", mode, "-e", prog]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out, "a\nb\n\n@x: 1\n", "-B {mode}");
+    }
+}
