@@ -71,8 +71,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
             ExprKind::Str(_)
             | ExprKind::Tuple(_)
             | ExprKind::Record(_)
-            | ExprKind::ReadStr { .. }
-            | ExprKind::Bytes(_) => unsupported(
+            | ExprKind::ReadStr { .. } => unsupported(
                 e.span,
                 format!("a scalar {} built from this expression", e.ty),
             ),

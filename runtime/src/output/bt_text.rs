@@ -186,7 +186,7 @@ fn entry_name(map: &str, key: Option<&Value>) -> String {
 }
 
 /// Divides a numeric value by `div` (truncating toward zero, as C does); other values are kept.
-fn divide(v: &Value, div: u64) -> Value {
+pub(crate) fn divide(v: &Value, div: u64) -> Value {
     match v {
         Value::Int(i) => Value::Int((i128::from(*i) / i128::from(div)) as i64),
         Value::Uint(u) => Value::Uint(u / div),
@@ -195,12 +195,12 @@ fn divide(v: &Value, div: u64) -> Value {
 }
 
 /// Orders two optional keys (scalar entries have none and sort first).
-fn cmp_keys(a: &Option<Value>, b: &Option<Value>) -> Ordering {
+pub(crate) fn cmp_keys(a: &Option<Value>, b: &Option<Value>) -> Ordering {
     a.cmp(b)
 }
 
 /// Keeps the last `top` items (all when `top` is 0).
-fn keep_top<T>(items: Vec<T>, top: u64) -> Vec<T> {
+pub(crate) fn keep_top<T>(items: Vec<T>, top: u64) -> Vec<T> {
     let len = items.len();
     let top = usize::try_from(top).unwrap_or(usize::MAX);
     if top == 0 || len <= top {
@@ -229,17 +229,7 @@ pub fn format_map(map: &MapSnapshot, top: u64, div: u64) -> String {
             entries,
             sort_by_value,
         } => {
-            let mut sorted: Vec<&(Option<Value>, Value)> = entries.iter().collect();
-            let numeric = entries.iter().all(|(_, v)| v.as_i128().is_some());
-            if *sort_by_value && numeric {
-                sorted.sort_by(|a, b| {
-                    a.1.as_i128()
-                        .cmp(&b.1.as_i128())
-                        .then_with(|| cmp_keys(&a.0, &b.0))
-                });
-            } else {
-                sorted.sort_by(|a, b| cmp_keys(&a.0, &b.0).then_with(|| a.1.cmp(&b.1)));
-            }
+            let sorted = sort_values(entries, *sort_by_value);
             if sorted.is_empty() && !map.keyed {
                 let _ = writeln!(out, "{}: 0", map.name);
             }
@@ -254,12 +244,7 @@ pub fn format_map(map: &MapSnapshot, top: u64, div: u64) -> String {
         }
         MapEntries::Avg(entries) | MapEntries::Stats(entries) => {
             let stats = matches!(map.entries, MapEntries::Stats(_));
-            let mut sorted: Vec<&(Option<Value>, AvgState)> = entries.iter().collect();
-            sorted.sort_by(|a, b| {
-                a.1.average()
-                    .cmp(&b.1.average())
-                    .then_with(|| cmp_keys(&a.0, &b.0))
-            });
+            let sorted = sort_avgs(entries);
             if sorted.is_empty() && !map.keyed {
                 let _ = writeln!(
                     out,
@@ -303,6 +288,37 @@ pub fn format_map(map: &MapSnapshot, top: u64, div: u64) -> String {
     out
 }
 
+/// Plain-value entries in print order: by value ascending (ties by key) when `sort_by_value` and
+/// every value is a number, else by key.
+pub(crate) fn sort_values(
+    entries: &[(Option<Value>, Value)],
+    sort_by_value: bool,
+) -> Vec<&(Option<Value>, Value)> {
+    let mut sorted: Vec<&(Option<Value>, Value)> = entries.iter().collect();
+    let numeric = entries.iter().all(|(_, v)| v.as_i128().is_some());
+    if sort_by_value && numeric {
+        sorted.sort_by(|a, b| {
+            a.1.as_i128()
+                .cmp(&b.1.as_i128())
+                .then_with(|| cmp_keys(&a.0, &b.0))
+        });
+    } else {
+        sorted.sort_by(|a, b| cmp_keys(&a.0, &b.0).then_with(|| a.1.cmp(&b.1)));
+    }
+    sorted
+}
+
+/// `avg`/`stats` entries in print order: by average ascending, ties by key.
+pub(crate) fn sort_avgs(entries: &[(Option<Value>, AvgState)]) -> Vec<&(Option<Value>, AvgState)> {
+    let mut sorted: Vec<&(Option<Value>, AvgState)> = entries.iter().collect();
+    sorted.sort_by(|a, b| {
+        a.1.average()
+            .cmp(&b.1.average())
+            .then_with(|| cmp_keys(&a.0, &b.0))
+    });
+    sorted
+}
+
 /// The text of an `avg` value (`2`) or a `stats` value (`{ .count = 3, .average = 2, .total = 6 }`,
 /// the newest format; 0.17 printed `count 3, average 2, total 6`). `div` divides the average only.
 fn format_avg(state: &AvgState, stats: bool, div: u64) -> String {
@@ -318,7 +334,7 @@ fn format_avg(state: &AvgState, stats: bool, div: u64) -> String {
 }
 
 /// Sorts histogram entries by total count ascending, then by key.
-fn sort_hists(entries: &[(Option<Value>, Buckets)]) -> Vec<(&Option<Value>, &Buckets)> {
+pub(crate) fn sort_hists(entries: &[(Option<Value>, Buckets)]) -> Vec<(&Option<Value>, &Buckets)> {
     let total = |b: &Buckets| b.iter().fold(0u128, |acc, (_, c)| acc + u128::from(*c));
     let mut sorted: Vec<(&Option<Value>, &Buckets)> = entries.iter().map(|(k, b)| (k, b)).collect();
     sorted.sort_by(|a, b| total(a.1).cmp(&total(b.1)).then_with(|| cmp_keys(a.0, b.0)));
@@ -326,7 +342,7 @@ fn sort_hists(entries: &[(Option<Value>, Buckets)]) -> Vec<(&Option<Value>, &Buc
 }
 
 /// Largest `k` of `hist(n, k)` bpftrace accepts.
-const MAX_HIST_K: u8 = 5;
+pub(crate) const MAX_HIST_K: u8 = 5;
 
 /// Writes histogram rows: label left-aligned in 16 columns, count right-aligned in 8, ` |`, the
 /// bar left-aligned in 52 columns, `|`.
@@ -361,7 +377,7 @@ const MAX_ROWS: u64 = 1 << 20;
 
 /// Sums counts per bucket index, dropping indexes above `limit`, and returns (index, count) sorted
 /// by index together with the first and last index holding a non-zero count.
-fn dense(buckets: &Buckets, limit: u64) -> Option<(Vec<u64>, u64)> {
+pub(crate) fn dense(buckets: &Buckets, limit: u64) -> Option<(Vec<u64>, u64)> {
     let mut sums = std::collections::BTreeMap::<u64, u64>::new();
     for &(i, c) in buckets {
         if i <= limit && c > 0 {
@@ -478,7 +494,7 @@ fn lhist_rows(buckets: &Buckets, min: i64, max: i64, step: i64) -> Vec<(String, 
 }
 
 /// True when a snapshot holds no entries (such maps are not printed at exit).
-fn is_empty(map: &MapSnapshot) -> bool {
+pub(crate) fn is_empty(map: &MapSnapshot) -> bool {
     match &map.entries {
         MapEntries::Values { entries, .. } => entries.is_empty(),
         MapEntries::Avg(e) | MapEntries::Stats(e) => e.is_empty(),
@@ -496,6 +512,14 @@ pub fn format_exit_dump(maps: &[MapSnapshot]) -> String {
         out.push_str(&format_map(m, 0, 1));
     }
     out
+}
+
+/// What bpftrace prints on SIGUSR1: every non-empty map in map-name order, like the exit dump but
+/// without its two leading blank lines (checked with 0.17 on this machine).
+pub fn format_all_maps(maps: &[MapSnapshot]) -> String {
+    let mut sorted: Vec<&MapSnapshot> = maps.iter().filter(|m| !is_empty(m)).collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    sorted.iter().map(|m| format_map(m, 0, 1)).collect()
 }
 
 /// `time(fmt)`: `now` formatted with C `strftime` conversions in local time. The format ends at

@@ -1,6 +1,0 @@
-/* One aggregation fed by two different functions. */
-BEGIN
-{
-	@a = count();
-	@a = sum(1);
-}

@@ -1,6 +1,0 @@
-/* A global first assigned an int, then a string. */
-BEGIN
-{
-	x = 1;
-	x = "one";
-}

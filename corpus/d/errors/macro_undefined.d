@@ -1,5 +1,0 @@
-/* $3 without three arguments (and without defaultargs). */
-BEGIN
-{
-	printf("%d\n", $3);
-}

@@ -1,5 +1,0 @@
-/* %@d belongs to printa(). */
-BEGIN
-{
-	printf("%@d\n", 1);
-}

@@ -1,5 +1,0 @@
-/* %d given a string. */
-BEGIN
-{
-	printf("%d\n", execname);
-}

@@ -1,5 +1,0 @@
-/* More arguments than conversions. */
-BEGIN
-{
-	printf("%d\n", 1, 2);
-}

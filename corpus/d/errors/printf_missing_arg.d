@@ -1,5 +1,0 @@
-/* A conversion without an argument. */
-BEGIN
-{
-	printf("%d %s\n", 1);
-}

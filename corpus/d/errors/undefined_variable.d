@@ -1,5 +1,0 @@
-/* Reading a global before it is declared or assigned. */
-BEGIN
-{
-	printf("%d\n", never_set);
-}

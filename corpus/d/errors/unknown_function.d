@@ -1,5 +1,0 @@
-/* A misspelt action. */
-BEGIN
-{
-	prinft("hello\n");
-}
