@@ -72,6 +72,9 @@ pub struct Cli {
     /// with -e; with -v, tracepoint arguments too.
     #[arg(short = 'l', long = "list")]
     pub list: bool,
+    /// Allow unsafe functions (`system`, `signal`, `signal_thread`).
+    #[arg(long = "unsafe")]
+    pub unsafe_mode: bool,
     /// Compile, load and attach, then exit without running BEGIN probes.
     #[arg(long = "dry-run")]
     pub dry_run: bool,

@@ -48,6 +48,8 @@ fn run(cli: &Cli) -> Result<i32, ()> {
         Ok(c) => c,
         Err(e) => return fail(&file, Diagnostic::global(e.to_string())),
     };
+    // Kernel BTF is read only if the program names a kernel type (curtask, struct casts, ...).
+    let types = ir::catalog::BtfCatalog::live();
     if let Some(pid) = cli.pid {
         if !runtime::child::process_exists(pid) {
             return fail(
@@ -67,6 +69,7 @@ fn run(cli: &Cli) -> Result<i32, ()> {
     };
     let options = frontend_bt::LowerOptions {
         catalog: &catalog,
+        types: &types,
         params: cli.params.clone(),
         // With -c and compile-only modes, cpid is a placeholder 0.
         cpid: child
@@ -74,6 +77,7 @@ fn run(cli: &Cli) -> Result<i32, ()> {
             .map(runtime::child::HeldChild::pid)
             .or(cli.cmd.as_ref().map(|_| 0)),
         filter_pid: cli.pid,
+        unsafe_mode: cli.unsafe_mode,
     };
     let (program, diags) = frontend_bt::compile(&file, &options);
     let shown: Vec<Diagnostic> = diags

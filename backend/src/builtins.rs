@@ -62,16 +62,59 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 )
             }
             Builtin::Cgroup => (self.helper_u64(Helper::GetCurrentCgroupId)?, Type::U64),
+            Builtin::CurTask => (self.helper_u64(Helper::GetCurrentTask)?, Type::U64),
             Builtin::Probe => (
                 self.probe_value.unwrap_or_else(|| self.u64c(0)),
                 Type::ProbeName,
             ),
             Builtin::Comm => return unsupported(e.span, "'comm' as a number"),
+            Builtin::Walltimestamp => return unsupported(e.span, "walltimestamp"),
+            Builtin::Jiffies => (self.helper_u64(Helper::Jiffies64)?, Type::U64),
+            Builtin::Numaid => {
+                let x = self.helper_u64(Helper::GetNumaNodeId)?;
+                (
+                    self.b.build_int_truncate(x, self.cx.i32_type(), "numa")?,
+                    Type::U32,
+                )
+            }
+            Builtin::Usermode => (self.usermode(e)?, Type::int(8, false)),
+            Builtin::Username => {
+                let x = self.helper_u64(Helper::GetCurrentUidGid)?;
+                let uid = self.b.build_and(x, self.u64c(0xffff_ffff), "uid")?;
+                (uid, Type::U64)
+            }
             Builtin::Kstack | Builtin::Ustack | Builtin::Func => {
                 return unsupported(e.span, format!("'{}' as a number", b.name()))
             }
         };
         self.convert(v, &ty, &e.ty)
+    }
+
+    /// `usermode`: 1 when the saved `cs` of x86_64's `struct pt_regs` has privilege level 3.
+    fn usermode(&mut self, e: &Expr) -> R<IntValue<'ctx>> {
+        /// Byte offset of `cs` in x86_64's `struct pt_regs`.
+        const PT_REGS_CS: u32 = 136;
+        if self.ctx_kind != CtxKind::PtRegs {
+            return unsupported(
+                e.span,
+                "'usermode' outside kprobe, uprobe and perf event probes",
+            );
+        }
+        let p = self.at(
+            Place {
+                ptr: self.ctx_ptr,
+                align: 8,
+            },
+            PT_REGS_CS,
+        )?;
+        let cs = self.load(p, &Type::U64)?;
+        let ring = self.b.build_and(cs, self.u64c(3), "ring")?;
+        let user =
+            self.b
+                .build_int_compare(inkwell::IntPredicate::EQ, ring, self.u64c(3), "user")?;
+        Ok(self
+            .b
+            .build_int_z_extend(user, self.cx.i8_type(), "usermode")?)
     }
 
     fn helper_u64(&self, h: Helper) -> R<IntValue<'ctx>> {

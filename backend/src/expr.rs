@@ -71,7 +71,8 @@ impl<'ctx> FnGen<'_, 'ctx> {
             ExprKind::Str(_)
             | ExprKind::Tuple(_)
             | ExprKind::Record(_)
-            | ExprKind::ReadStr { .. } => unsupported(
+            | ExprKind::ReadStr { .. }
+            | ExprKind::Bytes(_) => unsupported(
                 e.span,
                 format!("a scalar {} built from this expression", e.ty),
             ),

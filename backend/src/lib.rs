@@ -32,6 +32,7 @@ mod module;
 mod probe;
 mod stacks;
 mod stmt;
+mod strfuncs;
 mod strings;
 mod values;
 
@@ -59,7 +60,44 @@ pub fn compile(
     program: &ir::Program,
     opts: &BackendOptions,
 ) -> Result<CompiledObject, Vec<Diagnostic>> {
+    reject_unsupported_d(program)?;
     module::build(program, opts, module::Output::Object).map(|out| CompiledObject { elf: out })
+}
+
+/// D-only IR the backend cannot generate yet (DTrace's aggregations and actions): each becomes a
+/// "not supported yet" error at its span.
+fn reject_unsupported_d(program: &ir::Program) -> Result<(), Vec<Diagnostic>> {
+    use ir::{ActionKind, MapKind};
+    let mut diags = Vec::new();
+    for m in &program.maps {
+        if matches!(
+            m.kind,
+            MapKind::Quantize
+                | MapKind::Lquantize { .. }
+                | MapKind::Llquantize { .. }
+                | MapKind::Stddev(_)
+        ) {
+            let f = m.kind.function_name().unwrap_or("?");
+            diags.push(Diagnostic::unsupported(m.span, format!("{f}()")));
+        }
+    }
+    for a in &program.actions {
+        let what = match &a.kind {
+            ActionKind::Trace => "trace()",
+            ActionKind::Printa { .. } => "printa()",
+            ActionKind::Trunc { .. } => "trunc()",
+            ActionKind::Normalize { .. } => "normalize()",
+            ActionKind::Denormalize { .. } => "denormalize()",
+            ActionKind::RecordStart { .. } | ActionKind::RecordEnd => "DTrace's default output",
+            _ => continue,
+        };
+        diags.push(Diagnostic::unsupported(a.span, what));
+    }
+    if diags.is_empty() {
+        Ok(())
+    } else {
+        Err(diags)
+    }
 }
 
 /// The optimised LLVM IR text of the module (for `oxtrace --emit llvm`).
@@ -67,6 +105,7 @@ pub fn emit_llvm_ir(
     program: &ir::Program,
     opts: &BackendOptions,
 ) -> Result<String, Vec<Diagnostic>> {
+    reject_unsupported_d(program)?;
     module::build(program, opts, module::Output::LlvmIr)
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
 }

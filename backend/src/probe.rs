@@ -55,6 +55,7 @@ fn section(point: &AttachPoint) -> Result<(String, CtxKind), &'static str> {
         AttachPoint::Fentry { .. } | AttachPoint::Fexit { .. } => {
             return Err("fentry/fexit on a module function")
         }
+        AttachPoint::Error => return Err("the dtrace:::ERROR probe"),
     })
 }
 

@@ -432,6 +432,12 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 };
                 self.convert(found, &Type::Bool, &e.ty)
             }
+            Function::Strlen
+            | Function::Strstr
+            | Function::StrIndex
+            | Function::Bswap
+            | Function::Buf
+            | Function::Signal { .. } => self.call_function_more(f, args, e),
         }
     }
 }

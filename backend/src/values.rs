@@ -109,6 +109,16 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 },
                 Type::Stack(_) | Type::Symbol { .. },
             ) => self.stack_value_into(e, dst, dty),
+            (
+                ExprKind::Call {
+                    func: ir::Function::Buf,
+                    args,
+                },
+                Type::Buffer { size },
+            ) if *dty == e.ty => self.buf_into(args, dst, *size),
+            (ExprKind::Bytes(bytes), _) if dty.size() as usize == bytes.len() => {
+                self.bytes_into(bytes, dst)
+            }
             (ExprKind::Builtin(Builtin::Comm), Type::Str { size }) if *size >= 16 => {
                 self.call(
                     Helper::GetCurrentComm,
@@ -256,6 +266,10 @@ impl<'ctx> FnGen<'_, 'ctx> {
                     self.copy_coerce(d, &df[i], s, &sf[i], span)?;
                 }
                 Ok(())
+            }
+            // Same bytes, another meaning (an array as a `macaddr`, a tuple as an `inet`).
+            (Type::Text(_) | Type::Array { .. }, _) if dty.size() == sty.size() => {
+                self.copy(dst, src, dty.size())
             }
             _ => unsupported(span, format!("converting {sty} to {dty}")),
         }

@@ -66,7 +66,25 @@ pub fn compile(
     let Some(ast) = ast.filter(|_| !diags.iter().any(ir::diag::Diagnostic::is_error)) else {
         return (None, diags);
     };
-    let (program, lower_diags) = lower(&ast, options);
+    let (mut program, lower_diags) = lower(&ast, options);
     diags.extend(lower_diags);
+    if let Some(p) = program.as_mut() {
+        set_diagnostic_locations(p, file);
+    }
     (program, diags)
+}
+
+/// Fills in the `file:line:col-col` that `errorf()`/`warnf()` print before their message.
+fn set_diagnostic_locations(program: &mut ir::Program, file: &ir::SourceFile) {
+    for a in &mut program.actions {
+        if let ir::ActionKind::Diagnostic { location, .. } = &mut a.kind {
+            let (line, col) = file.line_col(a.span.start);
+            let (end_line, end_col) = file.line_col(a.span.end);
+            *location = if end_line == line {
+                format!("{}:{line}:{col}-{end_col}", file.name)
+            } else {
+                format!("{}:{line}:{col}", file.name)
+            };
+        }
+    }
 }

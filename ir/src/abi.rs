@@ -128,12 +128,21 @@ pub fn value_size(kind: &MapKind) -> u32 {
         MapKind::Value(t) => t.size().max(1),
         MapKind::Count | MapKind::Sum(_) | MapKind::Hist { .. } | MapKind::Lhist { .. } => 8,
         MapKind::Min(_) | MapKind::Max(_) | MapKind::Avg(_) | MapKind::Stats(_) => 16,
+        MapKind::Quantize | MapKind::Lquantize { .. } | MapKind::Llquantize { .. } => 8,
+        MapKind::Stddev(_) => STDDEV_SIZE,
     }
 }
 
 /// True for `hist` and `lhist`, whose keys carry a bucket index.
 pub fn is_histogram(kind: &MapKind) -> bool {
-    matches!(kind, MapKind::Hist { .. } | MapKind::Lhist { .. })
+    matches!(
+        kind,
+        MapKind::Hist { .. }
+            | MapKind::Lhist { .. }
+            | MapKind::Quantize
+            | MapKind::Lquantize { .. }
+            | MapKind::Llquantize { .. }
+    )
 }
 
 /// Bucket index of `value` in a `hist(value, k)` map.
@@ -195,6 +204,172 @@ pub fn lhist_buckets(min: i64, max: i64, step: i64) -> u64 {
     ((max - min) / step.max(1)) as u64
 }
 
+/// Byte offset of `count` (u64) in a `stddev` per-CPU slot.
+pub const STDDEV_COUNT: u32 = 0;
+/// Byte offset of `total` (i64, the sum of the values) in a `stddev` per-CPU slot.
+pub const STDDEV_TOTAL: u32 = 8;
+/// Byte offset of the low 64 bits of the 128-bit sum of squares in a `stddev` per-CPU slot.
+pub const STDDEV_SQUARES_LO: u32 = 16;
+/// Byte offset of the high 64 bits of the 128-bit sum of squares in a `stddev` per-CPU slot.
+pub const STDDEV_SQUARES_HI: u32 = 24;
+/// Size of a `stddev` per-CPU slot.
+pub const STDDEV_SIZE: u32 = 32;
+
+/// The population standard deviation of `count` values with sum `total` and sum of squares
+/// `squares`, truncated to an integer as DTrace prints it (0 when empty).
+pub fn stddev(count: u64, total: i64, squares: u128) -> u64 {
+    if count == 0 {
+        return 0;
+    }
+    let n = i128::from(count);
+    let mean = i128::from(total) / n;
+    // E[x^2] - E[x]^2, in integers as DTrace computes it.
+    let mean_sq = (squares / count as u128) as i128;
+    let var = mean_sq.saturating_sub(mean.saturating_mul(mean));
+    if var <= 0 {
+        return 0;
+    }
+    isqrt(var as u128) as u64
+}
+
+fn isqrt(v: u128) -> u128 {
+    if v < 2 {
+        return v;
+    }
+    let mut x = (v as f64).sqrt() as u128;
+    while x.saturating_mul(x) > v {
+        x -= 1;
+    }
+    while (x + 1).saturating_mul(x + 1) <= v {
+        x += 1;
+    }
+    x
+}
+
+/// Number of `quantize()` buckets: 63 negative powers of two, zero, and 63 positive ones.
+pub const QUANTIZE_BUCKETS: u64 = 127;
+/// The index of `quantize()`'s zero bucket.
+pub const QUANTIZE_ZERO: u64 = 63;
+
+/// The value (label) of `quantize()` bucket `index`: ..., -2, -1, 0, 1, 2, 4, ...
+pub fn quantize_value(index: u64) -> i64 {
+    match index.cmp(&QUANTIZE_ZERO) {
+        std::cmp::Ordering::Less => -(1i64 << (QUANTIZE_ZERO - 1 - index)),
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Greater => 1i64 << ((index - QUANTIZE_ZERO - 1).min(62)),
+    }
+}
+
+/// The `quantize()` bucket of `value`: a positive value goes to the largest power of two not
+/// above it, a negative one to the negated largest power of two not above its magnitude (`-3`
+/// counts in `-2`), zero in the zero bucket.
+pub fn quantize_index(value: i64) -> u64 {
+    if value == 0 {
+        return QUANTIZE_ZERO;
+    }
+    let magnitude = value.unsigned_abs();
+    let p = 63 - u64::from(magnitude.leading_zeros()); // floor(log2 |value|), 0..=63
+    let p = p.min(62);
+    if value > 0 {
+        QUANTIZE_ZERO + 1 + p
+    } else {
+        QUANTIZE_ZERO - 1 - p
+    }
+}
+
+/// Number of `lquantize()` buckets with `levels` levels: underflow, the levels, overflow.
+pub fn lquantize_buckets(levels: u32) -> u64 {
+    u64::from(levels) + 2
+}
+
+/// The `lquantize(value, base, _, step)` bucket: 0 below `base`, `levels + 1` at or above
+/// `base + levels * step`, else `1 + (value - base) / step`.
+pub fn lquantize_index(value: i64, base: i64, step: i64, levels: u32) -> u64 {
+    let step = step.max(1);
+    let top = i128::from(base) + i128::from(levels) * i128::from(step);
+    if value < base {
+        0
+    } else if i128::from(value) >= top {
+        u64::from(levels) + 1
+    } else {
+        1 + ((i128::from(value) - i128::from(base)) / i128::from(step)) as u64
+    }
+}
+
+/// The shape of an `llquantize(_, factor, low, high, steps)` aggregation: buckets per order of
+/// magnitude, the index of the zero bucket and the total number of buckets. Buckets are, in
+/// order: values `<= -factor^(high+1)`, the negative magnitudes from `high` down to `low`, the
+/// zero bucket (`|value| < factor^low`), the positive magnitudes from `low` up to `high`, and
+/// values `>= factor^(high+1)`.
+pub fn llquantize_shape(factor: u16, low: u16, high: u16, steps: u16) -> (u64, u64, u64) {
+    let per_mag = u64::from(steps) - u64::from(steps) / u64::from(factor.max(1));
+    let mags = u64::from(high.saturating_sub(low)) + 1;
+    let zero = 1 + mags * per_mag;
+    (per_mag, zero, 2 * zero + 1)
+}
+
+/// `factor^exp` as an i128, saturating.
+pub fn llquantize_pow(factor: u16, exp: u32) -> i128 {
+    let mut v: i128 = 1;
+    for _ in 0..exp {
+        v = v.saturating_mul(i128::from(factor));
+    }
+    v
+}
+
+/// The `llquantize(value, factor, low, high, steps)` bucket (see [`llquantize_shape`]). Within
+/// magnitude `m` (`factor^m <= |value| < factor^(m+1)`) buckets are `factor^(m+1) / steps`
+/// wide; when that is less than one (small magnitudes with many steps) some buckets stay empty.
+pub fn llquantize_index(value: i64, factor: u16, low: u16, high: u16, steps: u16) -> u64 {
+    let (per_mag, zero, total) = llquantize_shape(factor, low, high, steps);
+    let magnitude = i128::from(value).abs();
+    if magnitude < llquantize_pow(factor, u32::from(low)) {
+        return zero;
+    }
+    let steps_per_factor = i128::from(steps / factor.max(1));
+    let mut offset = None;
+    for m in low..=high {
+        let next = llquantize_pow(factor, u32::from(m) + 1);
+        if magnitude < next {
+            let within = magnitude * i128::from(steps) / next - steps_per_factor;
+            let within = within.clamp(0, per_mag as i128 - 1) as u64;
+            offset = Some(1 + u64::from(m - low) * per_mag + within);
+            break;
+        }
+    }
+    match (offset, value < 0) {
+        (Some(o), false) => zero + o,
+        (Some(o), true) => zero - o,
+        (None, false) => total - 1,
+        (None, true) => 0,
+    }
+}
+
+/// The lower bound (label) of positive `llquantize` bucket `zero + offset` (offset >= 1), or
+/// `None` for a bucket no integer falls in.
+pub fn llquantize_bound(offset: u64, factor: u16, low: u16, high: u16, steps: u16) -> Option<i128> {
+    let (per_mag, _, _) = llquantize_shape(factor, low, high, steps);
+    if offset == 0 || per_mag == 0 {
+        return Some(0);
+    }
+    let k = offset - 1;
+    let m = k / per_mag;
+    if m > u64::from(high - low) {
+        return Some(llquantize_pow(factor, u32::from(high) + 1));
+    }
+    let m = u32::from(low) + m as u32;
+    let j = i128::from((k % per_mag) as u32) + i128::from(steps / factor.max(1));
+    let next = llquantize_pow(factor, m + 1);
+    let num = j * next;
+    let bound = num / i128::from(steps.max(1));
+    let bound = bound.max(llquantize_pow(factor, m));
+    // Buckets narrower than one hold no integer unless an integer starts them.
+    if num % i128::from(steps.max(1)) != 0 && bound * i128::from(steps) < num {
+        return None;
+    }
+    Some(bound)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +423,77 @@ mod tests {
         assert_eq!(lhist_index(0, 0, 100, 10), 1);
         assert_eq!(lhist_index(99, 0, 100, 10), 10);
         assert_eq!(lhist_index(100, 0, 100, 10), 11);
+    }
+
+    #[test]
+    fn quantize_buckets_are_dtraces_powers_of_two() {
+        assert_eq!(quantize_index(0), QUANTIZE_ZERO);
+        assert_eq!(quantize_index(1), 64);
+        assert_eq!(quantize_index(3), 65);
+        assert_eq!(quantize_value(65), 2);
+        assert_eq!(quantize_index(100), 70);
+        assert_eq!(quantize_value(70), 64);
+        assert_eq!(quantize_index(-1), 62);
+        assert_eq!(quantize_value(62), -1);
+        assert_eq!(quantize_index(-3), 61);
+        assert_eq!(quantize_value(61), -2);
+        assert_eq!(quantize_index(i64::MAX), QUANTIZE_BUCKETS - 1);
+        assert_eq!(quantize_index(i64::MIN), 0);
+        for v in [1i64, 2, 5, 1000, 1 << 40] {
+            let i = quantize_index(v);
+            assert!(quantize_value(i) <= v && v < quantize_value(i).saturating_mul(2));
+            let n = quantize_index(-v);
+            assert!(quantize_value(n) >= -v);
+        }
+    }
+
+    #[test]
+    fn lquantize_buckets_have_underflow_and_overflow() {
+        assert_eq!(lquantize_index(-1, 0, 10, 10), 0);
+        assert_eq!(lquantize_index(0, 0, 10, 10), 1);
+        assert_eq!(lquantize_index(9, 0, 10, 10), 1);
+        assert_eq!(lquantize_index(95, 0, 10, 10), 10);
+        assert_eq!(lquantize_index(100, 0, 10, 10), 11);
+        assert_eq!(lquantize_buckets(10), 12);
+    }
+
+    #[test]
+    fn llquantize_buckets_are_log_linear() {
+        // factor 10, magnitudes 0..=1, 20 steps: 18 buckets per magnitude.
+        let (per, zero, total) = llquantize_shape(10, 0, 1, 20);
+        assert_eq!((per, zero, total), (18, 37, 75));
+        assert_eq!(llquantize_index(0, 10, 0, 1, 20), zero);
+        assert_eq!(llquantize_index(1, 10, 0, 1, 20), zero + 1);
+        assert_eq!(llquantize_index(2, 10, 0, 1, 20), zero + 3);
+        assert_eq!(llquantize_index(9, 10, 0, 1, 20), zero + 17);
+        assert_eq!(llquantize_index(10, 10, 0, 1, 20), zero + 19);
+        assert_eq!(llquantize_index(14, 10, 0, 1, 20), zero + 19);
+        assert_eq!(llquantize_index(15, 10, 0, 1, 20), zero + 20);
+        assert_eq!(llquantize_index(99, 10, 0, 1, 20), zero + 36);
+        assert_eq!(llquantize_index(100, 10, 0, 1, 20), total - 1);
+        assert_eq!(llquantize_index(-100, 10, 0, 1, 20), 0);
+        assert_eq!(llquantize_index(-2, 10, 0, 1, 20), zero - 3);
+        assert_eq!(llquantize_bound(1, 10, 0, 1, 20), Some(1));
+        assert_eq!(llquantize_bound(2, 10, 0, 1, 20), None);
+        assert_eq!(llquantize_bound(3, 10, 0, 1, 20), Some(2));
+        assert_eq!(llquantize_bound(19, 10, 0, 1, 20), Some(10));
+        assert_eq!(llquantize_bound(20, 10, 0, 1, 20), Some(15));
+        assert_eq!(llquantize_bound(37, 10, 0, 1, 20), Some(100));
+        // low > 0: everything below factor^low is the zero bucket.
+        let (_, zero, _) = llquantize_shape(10, 2, 3, 10);
+        assert_eq!(llquantize_index(99, 10, 2, 3, 10), zero);
+        assert_eq!(llquantize_index(100, 10, 2, 3, 10), zero + 1);
+        assert_eq!(llquantize_bound(1, 10, 2, 3, 10), Some(100));
+        assert_eq!(llquantize_bound(2, 10, 2, 3, 10), Some(200));
+    }
+
+    #[test]
+    fn stddev_is_the_population_deviation() {
+        // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, deviation 2.
+        let vals = [2i64, 4, 4, 4, 5, 5, 7, 9];
+        let sq: u128 = vals.iter().map(|v| (v * v) as u128).sum();
+        assert_eq!(stddev(8, vals.iter().sum(), sq), 2);
+        assert_eq!(stddev(0, 0, 0), 0);
+        assert_eq!(stddev(1, 5, 25), 0);
     }
 }

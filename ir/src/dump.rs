@@ -17,6 +17,9 @@ pub fn dump_program(p: &Program) -> String {
         "config max_strlen={} max_map_keys={} ringbuf_bytes={} print_maps_on_exit={}",
         c.max_strlen, c.max_map_keys, c.ringbuf_bytes, c.print_maps_on_exit
     );
+    if let crate::OutputStyle::Dtrace(d) = &c.output {
+        let _ = writeln!(out, "config output=dtrace {}", dtrace_options(d));
+    }
     for (i, m) in p.maps.iter().enumerate() {
         let _ = writeln!(out, "map m{i} {}", map_line(m));
     }
@@ -32,6 +35,36 @@ pub fn dump_program(p: &Program) -> String {
     out
 }
 
+fn dtrace_options(d: &crate::DtraceOptions) -> String {
+    let mut parts = vec![format!("strsize={}", d.strsize)];
+    for (name, on) in [
+        ("quiet", d.quiet),
+        ("aggsortkey", d.aggsortkey),
+        ("aggsortrev", d.aggsortrev),
+        ("destructive", d.destructive),
+        ("errtags", d.errtags),
+        ("flowindent", d.flowindent),
+        ("rawbytes", d.rawbytes),
+    ] {
+        if on {
+            parts.push(name.to_string());
+        }
+    }
+    if d.aggsortpos != 0 {
+        parts.push(format!("aggsortpos={}", d.aggsortpos));
+    }
+    if d.aggsortkeypos != 0 {
+        parts.push(format!("aggsortkeypos={}", d.aggsortkeypos));
+    }
+    for (name, value) in &d.other {
+        match value {
+            Some(v) => parts.push(format!("{name}={v}")),
+            None => parts.push(name.clone()),
+        }
+    }
+    parts.join(" ")
+}
+
 fn map_line(m: &MapDecl) -> String {
     let key = m.key.as_ref().map_or("-".to_string(), |k| k.to_string());
     let kind = match &m.kind {
@@ -44,6 +77,17 @@ fn map_line(m: &MapDecl) -> String {
         MapKind::Stats(t) => format!("stats {}", crate::Type::Int(*t)),
         MapKind::Hist { k } => format!("hist k={k}"),
         MapKind::Lhist { min, max, step } => format!("lhist min={min} max={max} step={step}"),
+        MapKind::Quantize => "quantize".into(),
+        MapKind::Lquantize { base, step, levels } => {
+            format!("lquantize base={base} step={step} levels={levels}")
+        }
+        MapKind::Llquantize {
+            factor,
+            low,
+            high,
+            steps,
+        } => format!("llquantize factor={factor} low={low} high={high} steps={steps}"),
+        MapKind::Stddev(t) => format!("stddev {}", crate::Type::Int(*t)),
     };
     format!("{} key={key} {kind} max_entries={}", m.name, m.max_entries)
 }
@@ -65,6 +109,27 @@ fn action_line(p: &Program, a: &Action) -> String {
         ActionKind::Exit => "exit".into(),
         ActionKind::Clear { map } => format!("clear {}", map_name(*map)),
         ActionKind::Zero { map } => format!("zero {}", map_name(*map)),
+        ActionKind::System { format } => format!("system {format:?}"),
+        ActionKind::Cat { format } => format!("cat {format:?}"),
+        ActionKind::Diagnostic { format, error, .. } => {
+            format!("{} {format:?}", if *error { "errorf" } else { "warnf" })
+        }
+        ActionKind::Trace => "trace".into(),
+        ActionKind::Printa { format, maps } => {
+            let names: Vec<String> = maps.iter().map(|m| map_name(*m)).collect();
+            match format {
+                Some(f) => format!("printa {f:?} {}", names.join(" ")),
+                None => format!("printa {}", names.join(" ")),
+            }
+        }
+        ActionKind::Trunc { map } => format!("trunc {}", map_name(*map)),
+        ActionKind::Normalize { map } => format!("normalize {}", map_name(*map)),
+        ActionKind::Denormalize { map } => format!("denormalize {}", map_name(*map)),
+        ActionKind::RecordStart {
+            probe_id,
+            func_name,
+        } => format!("record_start id={probe_id} {func_name:?}"),
+        ActionKind::RecordEnd => "record_end".into(),
     };
     let args: Vec<String> = a.args.iter().map(|t| t.to_string()).collect();
     format!("{kind} args=({})", args.join(", "))
@@ -218,6 +283,7 @@ pub fn expr(p: &Program, probe: &Probe, x: &Expr) -> String {
         } => format!("read_str {space:?} {} {}", e(ptr), key(max_len)).to_lowercase_first(),
         ExprKind::Deref { ptr, space } => format!("deref {} {}", space_name(*space), e(ptr)),
         ExprKind::Call { func, args } => format!("call {func:?} {}", list(args)),
+        ExprKind::Bytes(b) => format!("bytes {b:?}"),
         ExprKind::Block { stmts, value } => {
             let mut inner = String::new();
             for s in stmts {

@@ -88,6 +88,8 @@ pub enum ExprKind {
     Deref { ptr: Box<Expr>, space: AddrSpace },
     /// A call to a function that computes a value in BPF.
     Call { func: Function, args: Vec<Expr> },
+    /// Constant bytes (`pton("127.0.0.1")`); the type is an array of `uint8` of their length.
+    Bytes(Vec<u8>),
     /// Statements followed by a value (a bpftrace block expression).
     Block { stmts: Vec<Stmt>, value: Box<Expr> },
 }
@@ -119,6 +121,14 @@ pub enum Builtin {
     Rand,
     /// The cgroup v2 id of the current task, uint64.
     Cgroup,
+    /// The kernel's jiffies counter (`jiffies`), uint64.
+    Jiffies,
+    /// The NUMA node of the current CPU (`numaid`), uint32.
+    Numaid,
+    /// 1 when the probe fired in user mode (`usermode`, x86_64 `pt_regs` contexts), uint8.
+    Usermode,
+    /// The current uid (`username`), of type [`crate::TextKind::Username`]: printed as the name.
+    Username,
     /// The kernel stack (`kstack`), of type [`Type::Stack`] with `kernel: true`.
     Kstack,
     /// The user stack (`ustack`) and the pid, of type [`Type::Stack`] with `kernel: false`.
@@ -126,6 +136,10 @@ pub enum Builtin {
     /// The traced function (`func`): the instruction pointer of a kprobe or uprobe, of type
     /// [`Type::Symbol`].
     Func,
+    /// The current task (`curtask`, `bpf_get_current_task`): a kernel `struct task_struct *`.
+    CurTask,
+    /// D's `walltimestamp`: nanoseconds since the Unix epoch, int64.
+    Walltimestamp,
 }
 
 impl Builtin {
@@ -144,9 +158,15 @@ impl Builtin {
             Builtin::Probe => "probe",
             Builtin::Rand => "rand",
             Builtin::Cgroup => "cgroup",
+            Builtin::Jiffies => "jiffies",
+            Builtin::Numaid => "numaid",
+            Builtin::Usermode => "usermode",
+            Builtin::Username => "username",
             Builtin::Kstack => "kstack",
             Builtin::Ustack => "ustack",
             Builtin::Func => "func",
+            Builtin::CurTask => "curtask",
+            Builtin::Walltimestamp => "walltimestamp",
         }
     }
 }
@@ -158,6 +178,24 @@ pub enum Function {
     Strncmp,
     /// `strcontains(haystack, needle)`: bool.
     Strcontains,
+    /// `strlen(s)`: the bytes before the first NUL of a string (uint64).
+    Strlen,
+    /// `strstr(haystack, needle)`: the index of the first occurrence of `needle`, or -1 (int64).
+    Strstr,
+    /// `s[i]`: byte `i` of a string (`args[1]`, an integer), 0 past its end (int8).
+    StrIndex,
+    /// `bswap(n)`: `n` with its bytes reversed (unsigned, of `n`'s width).
+    Bswap,
+    /// `buf(src, len)`: up to `ty`'s size bytes copied from `src` (a pointer: read from the
+    /// address space `args[2]` says, 0 kernel, 1 user; or a string/array value), into a
+    /// [`crate::Type::Buffer`]; `len` (`args[1]`, an integer) limits it at run time.
+    Buf,
+    /// `signal(sig)` / `signal_thread(sig)`: send signal `args[0]` to the current process
+    /// (`bpf_send_signal`) or thread; yields the helper's result (int64).
+    Signal {
+        /// `signal_thread`.
+        thread: bool,
+    },
     /// `ksym(addr)`: the uint64 argument as a kernel [`Type::Symbol`].
     Ksym,
     /// `usym(addr)`: the uint64 argument and the current pid as a user [`Type::Symbol`].

@@ -30,9 +30,12 @@ pub mod valid;
 pub use expr::{BinaryOp, Builtin, Expr, ExprKind, Function, UnaryOp};
 pub use probe::{AttachPoint, Period, SoftwareEvent, SyscallProbe};
 pub use program::{
-    Action, ActionId, ActionKind, AttachSite, Config, MapDecl, MapId, MapKind, Probe, Program,
-    VarDecl, VarId,
+    Action, ActionId, ActionKind, AttachSite, Config, DtraceOptions, MapDecl, MapId, MapKind,
+    OutputStyle, Probe, Program, VarDecl, VarId,
 };
 pub use span::{SourceFile, Span};
 pub use stmt::{Block, Stmt, StmtKind};
-pub use types::{AddrSpace, IntType, StackMode, StackType, StructLayout, Type};
+pub use types::{
+    AddrSpace, AggregateKind, Bitfield, IntType, StackMode, StackType, StructField, StructLayout,
+    StructType, TextKind, Type,
+};

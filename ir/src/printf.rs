@@ -25,11 +25,18 @@ pub struct Conversion {
     pub alternate: bool,
     /// Minimum field width (`*` is not supported by bpftrace).
     pub width: Option<usize>,
+    /// `*` width (D only): the width is taken from the next argument.
+    pub width_star: bool,
+    /// `.*` precision (D only): the precision is taken from the next argument.
+    pub precision_star: bool,
+    /// `@` (D's `printa` only, `%@d`): print the aggregated value, not the next key field.
+    pub aggregation: bool,
     /// Precision (`.N`).
     pub precision: Option<usize>,
     /// Length modifier as written (`hh`, `h`, `l`, `ll`, `j`, `z`, `t`), or empty.
     pub length: String,
-    /// The conversion letters: `d i u x X o c s p`, or `r`, `rx`, `rh` for buffers.
+    /// The conversion letters: `d i u x X o c s p`, or `r`, `rx`, `rh` for buffers; in the D
+    /// dialect also `a A S Y T k e E f g G C`.
     pub conv: String,
 }
 
@@ -48,16 +55,33 @@ impl Conversion {
     /// The kind of argument this conversion consumes.
     pub fn arg_class(&self) -> ArgClass {
         match self.conv.as_str() {
-            "s" => ArgClass::Any,
+            "s" | "S" | "k" | "e" | "E" | "f" | "g" | "G" => ArgClass::Any,
             "r" | "rx" | "rh" => ArgClass::Buffer,
             _ => ArgClass::Integer,
         }
     }
 }
 
-/// Splits a format string into segments. Errors name the byte offset (in the format string) of
-/// the bad conversion and say what is wrong.
+/// Whose printf a format string is written for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// bpftrace's printf: C conversions plus `%r`; no `*` widths.
+    Bpftrace,
+    /// D's printf: C conversions with `*` widths and precisions, plus `%a %A %S %Y %T %k %e %f
+    /// %g %C` and the `@` flag of `printa` (`%@d`).
+    Dtrace,
+}
+
+/// Splits a bpftrace format string into segments. Errors name the byte offset (in the format
+/// string) of the bad conversion and say what is wrong.
 pub fn parse_format(fmt: &str) -> Result<Vec<Segment>, (usize, String)> {
+    parse_format_in(fmt, Dialect::Bpftrace)
+}
+
+/// Splits a format string of `dialect` into segments. Errors name the byte offset (in the
+/// format string) of the bad conversion and say what is wrong.
+pub fn parse_format_in(fmt: &str, dialect: Dialect) -> Result<Vec<Segment>, (usize, String)> {
+    let d = dialect == Dialect::Dtrace;
     let bytes = fmt.as_bytes();
     let mut segments = Vec::new();
     let mut literal = String::new();
@@ -84,6 +108,7 @@ pub fn parse_format(fmt: &str) -> Result<Vec<Segment>, (usize, String)> {
                 b'+' => conv.plus = true,
                 b' ' => conv.space = true,
                 b'#' => conv.alternate = true,
+                b'@' if d => conv.aggregation = true,
                 _ => break,
             }
             i += 1;
@@ -96,12 +121,22 @@ pub fn parse_format(fmt: &str) -> Result<Vec<Segment>, (usize, String)> {
             fmt[s..*i].parse().ok()
         };
         if bytes.get(i) == Some(&b'*') {
-            return Err((start, "'*' width is not supported in printf formats".into()));
+            if !d {
+                return Err((start, "'*' width is not supported in printf formats".into()));
+            }
+            conv.width_star = true;
+            i += 1;
+        } else {
+            conv.width = digits(&mut i);
         }
-        conv.width = digits(&mut i);
         if bytes.get(i) == Some(&b'.') {
             i += 1;
-            conv.precision = Some(digits(&mut i).unwrap_or(0));
+            if d && bytes.get(i) == Some(&b'*') {
+                conv.precision_star = true;
+                i += 1;
+            } else {
+                conv.precision = Some(digits(&mut i).unwrap_or(0));
+            }
         }
         let len_start = i;
         while let Some(&b) = bytes.get(i) {
@@ -124,7 +159,10 @@ pub fn parse_format(fmt: &str) -> Result<Vec<Segment>, (usize, String)> {
         i += 1;
         conv.conv = match letter {
             'd' | 'i' | 'u' | 'x' | 'X' | 'o' | 'c' | 's' | 'p' => letter.to_string(),
-            'r' => match bytes.get(i) {
+            'a' | 'A' | 'S' | 'Y' | 'T' | 'k' | 'e' | 'E' | 'f' | 'g' | 'G' | 'C' if d => {
+                letter.to_string()
+            }
+            'r' if !d => match bytes.get(i) {
                 Some(b'x') | Some(b'h') => {
                     i += 1;
                     format!("r{}", bytes[i - 1] as char)
@@ -171,6 +209,25 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         assert_eq!(segs[2], Segment::Literal("% ".into()));
+    }
+
+    #[test]
+    fn d_dialect_accepts_star_widths_and_d_conversions() {
+        let segs = parse_format_in("%*d|%-*.*s|%@8d %Y %S %a %A %T %k %e %C\n", Dialect::Dtrace)
+            .unwrap_or_default();
+        let convs: Vec<&Conversion> = conversions(&segs).collect();
+        assert_eq!(convs.len(), 11);
+        assert!(convs[0].width_star && convs[0].width.is_none());
+        assert!(convs[1].left && convs[1].width_star && convs[1].precision_star);
+        assert!(convs[2].aggregation);
+        assert_eq!(convs[2].width, Some(8));
+        let letters: Vec<&str> = convs[3..].iter().map(|c| c.conv.as_str()).collect();
+        assert_eq!(letters, ["Y", "S", "a", "A", "T", "k", "e", "C"]);
+        // bpftrace rejects what D accepts, and D has no %r.
+        assert!(parse_format("%*d").is_err());
+        assert!(parse_format("%Y").is_err());
+        assert!(parse_format_in("%r", Dialect::Dtrace).is_err());
+        assert!(parse_format_in("%q", Dialect::Dtrace).is_err());
     }
 
     #[test]

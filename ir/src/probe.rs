@@ -13,6 +13,8 @@ pub enum AttachPoint {
     Begin,
     /// Runs once when tracing stops.
     End,
+    /// D's `dtrace:::ERROR`: runs when a clause faults (synthesized by the runtime).
+    Error,
     /// A kernel tracepoint, `category:name`.
     Tracepoint { category: String, name: String },
     /// Several `syscalls:sys_enter_*` (or `sys_exit_*`) tracepoints served by one program on
@@ -157,6 +159,7 @@ impl AttachPoint {
         match self {
             AttachPoint::Begin => "BEGIN".into(),
             AttachPoint::End => "END".into(),
+            AttachPoint::Error => "ERROR".into(),
             AttachPoint::Tracepoint { category, name } => format!("tracepoint:{category}:{name}"),
             AttachPoint::SyscallSet { exit, .. } => {
                 format!(

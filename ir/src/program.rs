@@ -35,6 +35,76 @@ pub struct Config {
     pub ringbuf_bytes: u32,
     /// Print every non-empty map when the program exits.
     pub print_maps_on_exit: bool,
+    /// Appended when a string printed fills its whole `max_strlen` buffer (`str_trunc_trailer`).
+    pub str_trunc_trailer: String,
+    /// Whose output conventions the runtime follows (bpftrace's, or DTrace's for D scripts).
+    pub output: OutputStyle,
+}
+
+/// The output conventions a program follows: what the exit dump, `printf` conversions and
+/// default records look like.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum OutputStyle {
+    /// bpftrace's text (or JSON) output.
+    #[default]
+    Bpftrace,
+    /// DTrace's output (D scripts), shaped by the script's options.
+    Dtrace(DtraceOptions),
+}
+
+/// DTrace options (`#pragma D option name=value`, `-x name=value`) that shape output. Options
+/// oxtrace does not act on are kept in [`DtraceOptions::other`] so nothing is silently lost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DtraceOptions {
+    /// `quiet`: no default probe records, no "matched N probes" notice.
+    pub quiet: bool,
+    /// `strsize`: the size of D's `string` type in bytes (default 256).
+    pub strsize: u32,
+    /// `aggsortkey`: sort aggregations by key instead of by value.
+    pub aggsortkey: bool,
+    /// `aggsortrev`: reverse the aggregation sort order.
+    pub aggsortrev: bool,
+    /// `aggsortpos=N`: sort by the N-th aggregation of a multi-aggregation `printa`.
+    pub aggsortpos: u32,
+    /// `aggsortkeypos=N`: sort by the N-th key column.
+    pub aggsortkeypos: u32,
+    /// `destructive`: allow destructive actions.
+    pub destructive: bool,
+    /// `errtags`: prefix compile errors with their `[D_TAG]`.
+    pub errtags: bool,
+    /// `flowindent`: indent entry/return records.
+    pub flowindent: bool,
+    /// `rawbytes`: print byte arrays as hex dumps.
+    pub rawbytes: bool,
+    /// `stackindent`: indentation of stack frames (default 14).
+    pub stackindent: u32,
+    /// `stackframes` / `ustackframes`: default stack depths.
+    pub stackframes: u32,
+    /// Default user stack depth.
+    pub ustackframes: u32,
+    /// Every other option as given (`bufsize`, `switchrate`, `dynvarsize`, ...), in order.
+    pub other: Vec<(String, Option<String>)>,
+}
+
+impl Default for DtraceOptions {
+    fn default() -> DtraceOptions {
+        DtraceOptions {
+            quiet: false,
+            strsize: 256,
+            aggsortkey: false,
+            aggsortrev: false,
+            aggsortpos: 0,
+            aggsortkeypos: 0,
+            destructive: false,
+            errtags: false,
+            flowindent: false,
+            rawbytes: false,
+            stackindent: 14,
+            stackframes: 20,
+            ustackframes: 100,
+            other: Vec::new(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -44,6 +114,8 @@ impl Default for Config {
             max_map_keys: 4096,
             ringbuf_bytes: 1 << 20,
             print_maps_on_exit: true,
+            str_trunc_trailer: "..".to_string(),
+            output: OutputStyle::Bpftrace,
         }
     }
 }
@@ -134,6 +206,23 @@ pub enum MapKind {
     Hist { k: u8 },
     /// `lhist(n, min, max, step)`: linear histogram.
     Lhist { min: i64, max: i64, step: i64 },
+    /// D's `quantize(n)`: power-of-two buckets for negative and positive values
+    /// ([`crate::abi::quantize_index`], [`crate::abi::QUANTIZE_BUCKETS`] buckets).
+    Quantize,
+    /// D's `lquantize(n, base, limit, step)`: `levels` linear buckets of width `step` from `base`,
+    /// plus an underflow and an overflow bucket ([`crate::abi::lquantize_index`]).
+    Lquantize { base: i64, step: i64, levels: u32 },
+    /// D's `llquantize(n, factor, low, high, steps)`: log-linear buckets
+    /// ([`crate::abi::llquantize_index`]).
+    Llquantize {
+        factor: u16,
+        low: u16,
+        high: u16,
+        steps: u16,
+    },
+    /// D's `stddev(n)`: count, total and 128-bit sum of squares ([`crate::abi::STDDEV_COUNT`]
+    /// and following).
+    Stddev(IntType),
 }
 
 impl MapKind {
@@ -154,6 +243,10 @@ impl MapKind {
             MapKind::Stats(_) => "stats",
             MapKind::Hist { .. } => "hist",
             MapKind::Lhist { .. } => "lhist",
+            MapKind::Quantize => "quantize",
+            MapKind::Lquantize { .. } => "lquantize",
+            MapKind::Llquantize { .. } => "llquantize",
+            MapKind::Stddev(_) => "stddev",
         })
     }
 }
@@ -187,4 +280,43 @@ pub enum ActionKind {
     Clear { map: MapId },
     /// `zero(@map)`: set every value to zero, keeping the keys.
     Zero { map: MapId },
+    /// `system(format, args...)`: run the formatted command with `/bin/sh -c`, its output going
+    /// to the program's output (needs `--unsafe`).
+    System { format: String },
+    /// `cat(format, args...)`: print the contents of the file the formatted text names.
+    Cat { format: String },
+    /// `errorf(format, args...)` (`error: true`) or `warnf(...)`: print the formatted message on
+    /// stderr after `location` (`file:line:col-col`), as `LOCATION: ERROR: message`.
+    Diagnostic {
+        format: String,
+        error: bool,
+        location: String,
+    },
+    /// D's `trace(expr)`: print the one argument in DTrace's `trace()` format (padded unless
+    /// quiet; [`OutputStyle::Dtrace`] only).
+    Trace,
+    /// D's `printa([format,] @a, ...)`: print aggregations now, joined by key. Without a format,
+    /// DTrace's default layout; with one, once per entry (`%@d` takes the aggregated value).
+    Printa {
+        format: Option<String>,
+        maps: Vec<MapId>,
+    },
+    /// D's `trunc(@a[, n])`: keep the `n` largest entries (the smallest when `n` is negative);
+    /// without an argument remove every entry. The one optional argument is `n` (int64).
+    Trunc { map: MapId },
+    /// D's `normalize(@a, n)`: print the values divided by `n` (the one argument, int64).
+    Normalize { map: MapId },
+    /// D's `denormalize(@a)`: undo `normalize`.
+    Denormalize { map: MapId },
+    /// The start of a DTrace default record (not quiet): the runtime prints the
+    /// `CPU ID FUNCTION:NAME` prefix ([`crate::OutputStyle::Dtrace`]). The one argument is the
+    /// CPU (uint32).
+    RecordStart {
+        /// DTrace's probe id.
+        probe_id: u32,
+        /// `function:name` as DTrace prints it (`:BEGIN` for BEGIN).
+        func_name: String,
+    },
+    /// The end of a DTrace default record: a newline.
+    RecordEnd,
 }

@@ -4,6 +4,8 @@
 //! back with it, so the two always agree on where each byte is.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// The type of an IR value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -32,6 +34,9 @@ pub enum Type {
     /// The name of the probe that fired: a 64-bit index into [`crate::Program::probe_names`],
     /// printed as the name.
     ProbeName,
+    /// A C struct or union (from BTF or defined in the script), laid out as C lays it out.
+    /// Shared, so cloning the type is cheap.
+    Struct(Arc<StructType>),
     /// A stack trace (`kstack`, `ustack`), laid out as [`crate::abi::STACK_PID`] and its neighbours say: the pid
     /// (user stacks only, to symbolize against), the number of frames and `limit` frame
     /// addresses. Symbolized in user space when printed.
@@ -43,6 +48,61 @@ pub enum Type {
         /// A kernel address (symbolized with kallsyms) or a user one (with the pid's mappings).
         kernel: bool,
     },
+    /// A value kept as a number (or raw bytes) in BPF and turned into text by user space when it
+    /// is printed (`strerror`, `strftime`, `ntop`, `username`, ...); see [`TextKind`].
+    Text(TextKind),
+}
+
+/// What a [`Type::Text`] value holds and how user space renders it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TextKind {
+    /// `strerror(n)`: an errno value (int64), printed as its message.
+    Errno,
+    /// `signal_name(n)`: a signal number (int64), printed as `SIGINT`, ...
+    SignalName,
+    /// `syscall_name(n)`: a syscall number (int64), printed as its name.
+    SyscallName,
+    /// `username`: a uid (uint64), printed as the user's name.
+    Username,
+    /// `cgroup_path(id)`: a cgroup v2 id (uint64), printed as the cgroup's path.
+    CgroupPath,
+    /// `strftime(format, ns)`: nanoseconds of the monotonic clock (uint64), printed as wall-clock
+    /// time with the strftime format (plus `%f`, microseconds).
+    Strftime(String),
+    /// `ntop([af,] addr)`: the address family (uint64) followed by 16 address bytes.
+    Inet,
+    /// `macaddr(mac)`: 6 bytes, printed as `AA:BB:CC:DD:EE:FF`.
+    MacAddr,
+}
+
+impl TextKind {
+    /// Size in bytes of the value in BPF memory.
+    pub fn size(&self) -> u32 {
+        match self {
+            TextKind::Inet => 24,
+            TextKind::MacAddr => 6,
+            _ => 8,
+        }
+    }
+
+    /// True when the value is a 64-bit number (held in a register in BPF).
+    pub fn is_number(&self) -> bool {
+        !matches!(self, TextKind::Inet | TextKind::MacAddr)
+    }
+
+    /// The bpftrace name of the type.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TextKind::Errno => "strerror_t",
+            TextKind::SignalName => "signal_name_t",
+            TextKind::SyscallName => "syscall_name_t",
+            TextKind::Username => "username",
+            TextKind::CgroupPath => "cgroup_path_t",
+            TextKind::Strftime(_) => "timestamp",
+            TextKind::Inet => "inet",
+            TextKind::MacAddr => "macaddr_t",
+        }
+    }
 }
 
 /// What a stack trace holds and how it prints.
@@ -81,6 +141,117 @@ impl StackMode {
 impl StackType {
     /// bpftrace's default frame limit.
     pub const DEFAULT_LIMIT: u16 = 127;
+}
+
+/// Whether a [`StructType`] is a `struct` or a `union`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AggregateKind {
+    /// `struct`: fields one after another.
+    Struct,
+    /// `union`: fields overlap.
+    Union,
+}
+
+/// A C struct or union with explicit field offsets.
+///
+/// A struct reached only through a pointer is *opaque* (`complete == false`, no fields): its
+/// fields are resolved from the type catalogue when the program accesses them, so recursive
+/// kernel types (`task_struct` points to `task_struct`) never become infinite trees.
+/// Equality and hashing use the identity (kind, name, size, BTF id), not the fields, so an
+/// opaque reference and the complete type are the same type.
+#[derive(Clone, Debug)]
+pub struct StructType {
+    /// `struct` or `union`.
+    pub kind: AggregateKind,
+    /// The tag name, empty for an anonymous struct/union.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u32,
+    /// Alignment in bytes.
+    pub align: u32,
+    /// Fields in declaration order (empty when opaque).
+    pub fields: Vec<StructField>,
+    /// Whether `fields` holds the fields (false for a pointee not resolved yet).
+    pub complete: bool,
+    /// The type's id in kernel BTF, `None` for script-defined types.
+    pub btf_id: Option<u32>,
+}
+
+/// One field of a [`StructType`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct StructField {
+    /// The field name (empty for an anonymous member whose fields are reachable directly).
+    pub name: String,
+    /// The field type (for a bitfield, the integer type the bits are extracted to).
+    pub ty: Type,
+    /// Byte offset from the start of the struct (for a bitfield: of the bytes holding it).
+    pub offset: u32,
+    /// For a bitfield: where its bits are.
+    pub bitfield: Option<Bitfield>,
+}
+
+/// The bits of a bitfield within the `ty.size()` bytes at its field's `offset`
+/// (little-endian: bit 0 is the lowest bit of the first byte).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Bitfield {
+    /// First bit, counted from the lowest bit of the bytes at the field's offset.
+    pub shift: u8,
+    /// Number of bits.
+    pub bits: u8,
+}
+
+impl StructType {
+    /// `struct name` or `union name` (or `struct <anonymous>`).
+    pub fn c_name(&self) -> String {
+        let kw = match self.kind {
+            AggregateKind::Struct => "struct",
+            AggregateKind::Union => "union",
+        };
+        if self.name.is_empty() {
+            format!("{kw} <anonymous>")
+        } else {
+            format!("{kw} {}", self.name)
+        }
+    }
+
+    /// The field named `name`, looking through anonymous struct/union members as C does;
+    /// returns the field with its offset made relative to this struct.
+    pub fn field(&self, name: &str) -> Option<StructField> {
+        for f in &self.fields {
+            if f.name == name {
+                return Some(f.clone());
+            }
+            if f.name.is_empty() {
+                if let Type::Struct(inner) = &f.ty {
+                    if let Some(mut found) = inner.field(name) {
+                        found.offset += f.offset;
+                        return Some(found);
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+impl PartialEq for StructType {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.name == other.name
+            && self.size == other.size
+            && self.btf_id == other.btf_id
+    }
+}
+
+impl Eq for StructType {}
+
+impl Hash for StructType {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.kind.hash(state);
+        self.name.hash(state);
+        self.size.hash(state);
+        self.btf_id.hash(state);
+    }
 }
 
 /// An integer type.
@@ -155,7 +326,7 @@ impl Type {
         matches!(
             self,
             Type::Int(_) | Type::Bool | Type::Ptr { .. } | Type::ProbeName
-        )
+        ) || matches!(self, Type::Text(k) if k.is_number())
     }
 
     /// Size in bytes of a value of this type in BPF memory (map keys and values, events).
@@ -170,8 +341,10 @@ impl Type {
             Type::Tuple(fields) => StructLayout::of(fields.iter()).size,
             Type::Record(fields) => StructLayout::of(fields.iter().map(|(_, t)| t)).size,
             Type::Ptr { .. } | Type::ProbeName => 8,
+            Type::Struct(s) => s.size,
             Type::Stack(st) => crate::abi::stack_size(st.limit),
             Type::Symbol { .. } => crate::abi::SYMBOL_SIZE,
+            Type::Text(k) => k.size(),
         }
     }
 
@@ -185,7 +358,10 @@ impl Type {
             Type::Tuple(fields) => fields.iter().map(Type::align).max().unwrap_or(1),
             Type::Record(fields) => fields.iter().map(|(_, t)| t.align()).max().unwrap_or(1),
             Type::Ptr { .. } | Type::ProbeName => 8,
+            Type::Struct(s) => s.align.max(1),
             Type::Stack(_) | Type::Symbol { .. } => 8,
+            Type::Text(TextKind::MacAddr) => 1,
+            Type::Text(_) => 8,
         }
     }
 }
@@ -228,6 +404,8 @@ impl fmt::Display for Type {
                 Ok(())
             }
             Type::ProbeName => write!(f, "probe"),
+            Type::Text(k) => write!(f, "{}", k.name()),
+            Type::Struct(s) => write!(f, "{}", s.c_name()),
             Type::Stack(st) => write!(
                 f,
                 "{}({}, {})",

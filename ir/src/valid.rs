@@ -9,7 +9,7 @@
 use crate::abi;
 use crate::diag::Diagnostic;
 use crate::expr::{Expr, ExprKind};
-use crate::program::{MapKind, Probe, Program};
+use crate::program::{ActionKind, MapKind, Probe, Program};
 use crate::span::Span;
 use crate::stmt::{Stmt, StmtKind};
 use crate::types::Type;
@@ -83,12 +83,53 @@ impl Validator<'_> {
                     );
                 }
             }
+            if let MapKind::Lquantize { step, levels, .. } = map.kind {
+                if step <= 0 || levels == 0 {
+                    self.error(
+                        map.span,
+                        format!(
+                            "lquantize of map {} needs step > 0 and at least one level",
+                            map.name
+                        ),
+                    );
+                }
+            }
+            if let MapKind::Llquantize {
+                factor,
+                low,
+                high,
+                steps,
+            } = map.kind
+            {
+                if factor < 2 || low > high || steps == 0 {
+                    self.error(
+                        map.span,
+                        format!(
+                            "llquantize of map {} needs factor >= 2, low <= high and steps > 0",
+                            map.name
+                        ),
+                    );
+                }
+            }
         }
     }
 
     fn check_actions(&mut self) {
         let limit = self.program.config.ringbuf_bytes / RECORD_FRACTION_OF_RING;
         for action in &self.program.actions {
+            let maps: Vec<crate::MapId> = match &action.kind {
+                ActionKind::Printa { maps, .. } => maps.clone(),
+                ActionKind::Trunc { map }
+                | ActionKind::Normalize { map }
+                | ActionKind::Denormalize { map } => vec![*map],
+                _ => vec![],
+            };
+            for m in maps {
+                self.check_map_index(m.0, action.span);
+            }
+            if matches!(action.kind, ActionKind::Printa { ref maps, .. } if maps.is_empty()) {
+                self.error(action.span, "internal error: printa without an aggregation");
+            }
             let size = abi::EVENT_HEADER_SIZE + abi::event_layout(&action.args).size;
             if size > limit {
                 self.diags.push(
@@ -334,7 +375,7 @@ impl Validator<'_> {
 mod tests {
     use super::*;
     use crate::probe::AttachPoint;
-    use crate::program::{Action, ActionKind, AttachSite, Config, MapDecl};
+    use crate::program::{Action, AttachSite, Config, MapDecl};
 
     fn program_with(actions: Vec<Action>, body: Vec<Stmt>) -> Program {
         Program {
@@ -392,6 +433,33 @@ mod tests {
             diags[0].message.contains("ring buffer"),
             "{}",
             diags[0].message
+        );
+    }
+
+    #[test]
+    fn printa_of_a_missing_map_and_bad_lquantize_are_reported() {
+        let action = Action {
+            kind: ActionKind::Printa {
+                format: None,
+                maps: vec![crate::MapId(7)],
+            },
+            args: vec![],
+            span: Span::new(1, 2),
+        };
+        let mut p = program_with(vec![action], vec![]);
+        p.maps[0].kind = MapKind::Lquantize {
+            base: 0,
+            step: 0,
+            levels: 10,
+        };
+        let diags = validate(&p);
+        let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "lquantize of map @x needs step > 0 and at least one level",
+                "internal error: map index out of range"
+            ]
         );
     }
 

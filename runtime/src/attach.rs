@@ -139,6 +139,9 @@ pub fn attach(prog: &ProgramMut<'_>, point: &AttachPoint) -> Result<Vec<Link>, S
         AttachPoint::Fentry { .. } | AttachPoint::Fexit { .. } => Err(format!(
             "cannot attach {point}: fentry/fexit (BPF trampolines) are not available on this kernel"
         )),
+        AttachPoint::Error => Err(format!(
+            "cannot attach {point}: dtrace:::ERROR is not supported yet"
+        )),
     }
 }
 

@@ -68,9 +68,10 @@ pub fn decode_value(ty: &Type, bytes: &[u8], probe_names: &[String]) -> Result<V
     let b = slice(bytes, 0, size, &|| format!("value of type {ty}"))?;
     Ok(match ty {
         Type::Void => Value::Tuple(Vec::new()),
+        Type::Text(kind) => Value::Str(crate::text::render(kind, b)),
         Type::Bool => Value::Bool(b[0] != 0),
         Type::Int(it) => decode_int(*it, b)?,
-        Type::Str { .. } => Value::Str(c_string(b)),
+        Type::Str { size } => Value::Str(truncated_string(b, *size)),
         Type::Buffer { size } => {
             let mut len = [0u8; 4];
             len.copy_from_slice(&b[..4]);
@@ -102,12 +103,47 @@ pub fn decode_value(ty: &Type, bytes: &[u8], probe_names: &[String]) -> Result<V
             addr: read_u64(b, abi::SYMBOL_ADDR as usize)?,
             sym: None,
         }),
+        Type::Struct(st) => Value::Record(decode_struct(st, b, probe_names)?),
         Type::ProbeName => {
             let index = read_u64(b, 0)?;
             let name = usize::try_from(index).ok().and_then(|i| probe_names.get(i));
             Value::ProbeName(name.cloned().unwrap_or_else(|| format!("<probe {index}>")))
         }
     })
+}
+
+/// The named fields of a C struct value (bitfields extracted, anonymous members flattened).
+fn decode_struct(
+    st: &ir::StructType,
+    bytes: &[u8],
+    probe_names: &[String],
+) -> Result<Vec<(String, Value)>, DecodeError> {
+    let mut out = Vec::new();
+    for f in &st.fields {
+        let rest = bytes.get(f.offset as usize..).unwrap_or(&[]);
+        let v = decode_value(&f.ty, rest, probe_names)?;
+        let v = match (f.bitfield, &v) {
+            (Some(bf), Value::Int(x)) => {
+                let x = (*x as u64) >> bf.shift;
+                let shift = 64 - u32::from(bf.bits.clamp(1, 64));
+                Value::Int(((x << shift) as i64) >> shift)
+            }
+            (Some(bf), Value::Uint(x)) => {
+                let mask = if bf.bits >= 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << bf.bits) - 1
+                };
+                Value::Uint((x >> bf.shift) & mask)
+            }
+            _ => v,
+        };
+        match (f.name.is_empty(), v) {
+            (true, Value::Record(inner)) => out.extend(inner),
+            (_, v) => out.push((f.name.clone(), v)),
+        }
+    }
+    Ok(out)
 }
 
 fn read_u32(bytes: &[u8], offset: usize) -> Result<u32, DecodeError> {
@@ -151,6 +187,32 @@ fn decode_fields<'a>(
             decode_value(t, rest, probe_names)
         })
         .collect()
+}
+
+/// `max_strlen` and `str_trunc_trailer` of the running program (see [`set_str_truncation`]).
+static STR_TRUNCATION: std::sync::RwLock<Option<(u32, String)>> = std::sync::RwLock::new(None);
+
+/// Sets how strings that fill a whole `max_strlen` buffer are printed: with `trailer` appended
+/// (bpftrace's `str_trunc_trailer`, `..` by default), since they were most likely cut short.
+pub fn set_str_truncation(max_strlen: u32, trailer: &str) {
+    if let Ok(mut t) = STR_TRUNCATION.write() {
+        *t = Some((max_strlen, trailer.to_string()));
+    }
+}
+
+/// A string from a `size`-byte buffer, with the truncation trailer when the buffer is a
+/// `max_strlen` one (a `str()` read) and the text fills it up to its final NUL.
+fn truncated_string(bytes: &[u8], size: u32) -> String {
+    let mut s = c_string(bytes);
+    if let Ok(t) = STR_TRUNCATION.read() {
+        if let Some((max, trailer)) = t.as_ref() {
+            let len = bytes.iter().position(|&c| c == 0).unwrap_or(bytes.len());
+            if size == *max && size >= 2 && len + 1 >= size as usize {
+                s.push_str(trailer);
+            }
+        }
+    }
+    s
 }
 
 /// The bytes up to the first NUL, decoded lossily as UTF-8.
@@ -205,6 +267,16 @@ pub fn snapshot(
         }
     };
     let entries = match &decl.kind {
+        MapKind::Quantize
+        | MapKind::Lquantize { .. }
+        | MapKind::Llquantize { .. }
+        | MapKind::Stddev(_) => {
+            return Err(DecodeError(format!(
+                "reading {}() map {} is not supported yet",
+                decl.kind.function_name().unwrap_or("?"),
+                decl.name
+            )))
+        }
         MapKind::Value(t) => {
             let mut out = Vec::with_capacity(raw.len());
             for (k, slots) in raw {

@@ -12,6 +12,7 @@ pub mod maps;
 pub mod output;
 pub mod session;
 pub mod symbols;
+pub mod text;
 pub mod tracefs;
 pub mod value;
 

@@ -120,6 +120,47 @@ impl Handler<'_> {
         }
     }
 
+    /// `system`, `cat`, `errorf` and `warnf`, once their text is formatted.
+    fn user_action(&self, kind: &ActionKind, text: &str) {
+        match kind {
+            ActionKind::System { .. } => {
+                self.flush();
+                match std::process::Command::new("/bin/sh")
+                    .arg("-c")
+                    .arg(text)
+                    .stdin(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::inherit())
+                    .output()
+                {
+                    Ok(out) => self.write(&String::from_utf8_lossy(&out.stdout)),
+                    Err(e) => {
+                        let _ = writeln!(self.err.borrow_mut(), "ERROR: system(\"{text}\"): {e}");
+                    }
+                }
+            }
+            ActionKind::Cat { .. } => match read_capped(text, MAX_CAT_BYTES) {
+                Ok(bytes) => self.write(&String::from_utf8_lossy(&bytes)),
+                Err(e) => {
+                    self.flush();
+                    let _ = writeln!(
+                        self.err.borrow_mut(),
+                        "ERROR: failed to open file '{text}': {}",
+                        e.raw_os_error()
+                            .map_or_else(|| e.to_string(), |n| crate::text::strerror(i64::from(n)))
+                    );
+                }
+            },
+            ActionKind::Diagnostic {
+                error, location, ..
+            } => {
+                self.flush();
+                let level = if *error { "ERROR" } else { "WARNING" };
+                let _ = writeln!(self.err.borrow_mut(), "{location}: {level}: {text}");
+            }
+            _ => {}
+        }
+    }
+
     /// Carries out one ring-buffer record. Always returns 0 (keep consuming).
     fn handle(&self, record: &[u8]) -> i32 {
         if self.discard.get() {
@@ -182,6 +223,22 @@ impl Handler<'_> {
                     self.warn(&e);
                 }
             }
+            ActionKind::System { .. } | ActionKind::Cat { .. } | ActionKind::Diagnostic { .. } => {
+                let Some(Some(segs)) = self.formats.get(id.0 as usize) else {
+                    return 0;
+                };
+                let text = printf::format(segs, &values);
+                self.user_action(&action.kind, &text);
+            }
+            ActionKind::Trace
+            | ActionKind::Printa { .. }
+            | ActionKind::Trunc { .. }
+            | ActionKind::Normalize { .. }
+            | ActionKind::Denormalize { .. }
+            | ActionKind::RecordStart { .. }
+            | ActionKind::RecordEnd => {
+                self.warn("this D action is not supported yet");
+            }
             ActionKind::Exit => {
                 let code = values.first().and_then(|v| v.as_i128()).unwrap_or(0);
                 if self.exit_code.get().is_none() {
@@ -194,19 +251,31 @@ impl Handler<'_> {
     }
 }
 
+/// The most bytes `cat()` prints of a file (bpftrace's `max_cat_bytes`).
+const MAX_CAT_BYTES: u64 = 10240;
+
+/// The first `max` bytes of the file at `path`.
+fn read_capped(path: &str, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    std::fs::File::open(path)?.take(max).read_to_end(&mut out)?;
+    Ok(out)
+}
+
 /// Parses every printf format once, up front.
 fn parse_formats(program: &Program) -> Result<Vec<Option<Vec<Segment>>>, RuntimeError> {
     program
         .actions
         .iter()
         .map(|a| match &a.kind {
-            ActionKind::Printf { format } => {
-                ir::printf::parse_format(format)
-                    .map(Some)
-                    .map_err(|(_, msg)| {
-                        RuntimeError::new(format!("bad printf format: {msg}")).at(a.span)
-                    })
-            }
+            ActionKind::Printf { format }
+            | ActionKind::System { format }
+            | ActionKind::Cat { format }
+            | ActionKind::Diagnostic { format, .. } => ir::printf::parse_format(format)
+                .map(Some)
+                .map_err(|(_, msg)| {
+                    RuntimeError::new(format!("bad printf format: {msg}")).at(a.span)
+                }),
             _ => Ok(None),
         })
         .collect()
@@ -285,7 +354,13 @@ pub fn run_timed(
     install_signal_handlers();
     STOP.store(false, Ordering::SeqCst);
     tracefs::ensure_mounted().map_err(RuntimeError::new)?;
+    if matches!(program.config.output, ir::OutputStyle::Dtrace(_)) {
+        return Err(RuntimeError::new(
+            "running D scripts (DTrace output) is not supported yet",
+        ));
+    }
     let formats = parse_formats(program)?;
+    decode::set_str_truncation(program.config.max_strlen, &program.config.str_trunc_trailer);
 
     let t = Instant::now();
     let obj = load::load(program, elf)?;

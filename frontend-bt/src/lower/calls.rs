@@ -48,34 +48,14 @@ const KNOWN: &[&str] = &[
 
 /// Functions that oxtrace knows by name but cannot run yet.
 const NOT_YET: &[&str] = &[
-    "buf",
     "join",
-    "system",
-    "cat",
-    "signal",
-    "signal_thread",
     "override",
-    "ntop",
-    "pton",
-    "macaddr",
-    "cgroupid",
-    "cgroup_path",
-    "strftime",
-    "strerror",
-    "strlen",
-    "strstr",
     "path",
     "kptr",
     "uptr",
-    "bswap",
-    "errorf",
-    "warnf",
-    "assert",
     "find",
     "percpu_kaddr",
     "debugf",
-    "syscall_name",
-    "signal_name",
     "unwatch",
     "skboutput",
     "socket_cookie",
@@ -100,6 +80,9 @@ impl Lowerer<'_> {
     ) {
         match name.name.as_str() {
             "printf" => self.lower_printf(args, span, ctx, scopes, out),
+            f if super::funcs::STMT_FUNCTIONS.contains(&f) => {
+                self.lower_more_stmt(f, args, span, ctx, scopes, out)
+            }
             "print" => self.lower_print(args, span, ctx, scopes, out),
             "time" => {
                 let format = match args {
@@ -173,7 +156,15 @@ impl Lowerer<'_> {
         }
         match f {
             "str" => self.lower_str(args, span, ctx, scopes),
+            _ if super::funcs::VALUE_FUNCTIONS.contains(&f) => {
+                self.lower_more_call(f, args, span, ctx, scopes)
+            }
+            _ if super::funcs::STMT_FUNCTIONS.contains(&f) => self.poison(
+                span,
+                format!("{f}() does not return a value; call it as a statement"),
+            ),
             "kstack" | "ustack" => self.lower_stack(f == "kstack", args, span),
+            "kptr" | "uptr" => self.lower_addr_space(f == "uptr", args, span, ctx, scopes),
             "delete" => {
                 let (map, key) = match args {
                     [ast::Expr {
@@ -335,7 +326,12 @@ impl Lowerer<'_> {
                 Expr::int(0, Type::I64, span)
             }
             _ => {
-                let known = KNOWN.iter().chain(NOT_YET).copied();
+                let known = KNOWN
+                    .iter()
+                    .chain(NOT_YET)
+                    .chain(super::funcs::VALUE_FUNCTIONS)
+                    .chain(super::funcs::STMT_FUNCTIONS)
+                    .copied();
                 let mut d = Diagnostic::error(name.span, format!("unknown function '{f}'"));
                 if let Some(s) = ir::diag::did_you_mean(f, known) {
                     d = d.with_help(format!("did you mean '{s}'?"));
@@ -414,7 +410,7 @@ impl Lowerer<'_> {
         )
     }
 
-    fn lower_printf(
+    pub(crate) fn lower_printf(
         &mut self,
         args: &[ast::Expr],
         span: Span,

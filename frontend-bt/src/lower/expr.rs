@@ -165,7 +165,7 @@ impl Lowerer<'_> {
                 let i = self.lower_expr(index, ctx, scopes);
                 let (b, i) = match self.index_memory(b, i, span) {
                     Ok(element) => return element,
-                    Err(pair) => pair,
+                    Err(pair) => *pair,
                 };
                 let constant = match i.kind {
                     ExprKind::Int(v) => Some(v),
@@ -453,10 +453,7 @@ impl Lowerer<'_> {
                 Expr::new(ExprKind::CtxField { offset }, ty, span)
             }
             FieldKind::Pointer => {
-                let ty = Type::Ptr {
-                    pointee: Box::new(Type::int(8, true)),
-                    space,
-                };
+                let ty = self.c_pointer_type(&field.c_type, space);
                 Expr::new(ExprKind::CtxField { offset }, ty, span)
             }
             FieldKind::CharArray { len } => {
@@ -811,6 +808,14 @@ impl Lowerer<'_> {
                     result,
                     span,
                 )
+            }
+            (Type::Ptr { .. }, b)
+                if b.is_integer() && matches!(ir_op, BinaryOp::Add | BinaryOp::Sub) =>
+            {
+                self.pointer_offset(l, r, ir_op == BinaryOp::Sub, span)
+            }
+            (a, Type::Ptr { .. }) if a.is_integer() && ir_op == BinaryOp::Add => {
+                self.pointer_offset(r, l, false, span)
             }
             (Type::Ptr { .. }, b) | (b, Type::Ptr { .. })
                 if b.is_integer() || matches!(b, Type::Ptr { .. }) =>

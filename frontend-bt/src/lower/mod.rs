@@ -10,7 +10,9 @@
 //! scratch-variable scopes, [`maps`] the map table.
 
 mod calls;
+mod ctypes;
 mod expr;
+mod funcs;
 mod maps;
 mod probes;
 mod scope;
@@ -19,7 +21,7 @@ mod stmt;
 mod types;
 
 use crate::ast;
-use ir::catalog::ProbeCatalog;
+use ir::catalog::{ProbeCatalog, TypeCatalog};
 use ir::diag::Diagnostic;
 use ir::{Action, ActionId, Config, Span, Type};
 use maps::MapTable;
@@ -29,6 +31,9 @@ use std::collections::HashMap;
 pub struct LowerOptions<'a> {
     /// Where tracepoints and their fields are looked up.
     pub catalog: &'a dyn ProbeCatalog,
+    /// Where C types (`struct task_struct`, typedefs) are looked up: kernel BTF, read only when
+    /// the program names a kernel type.
+    pub types: &'a dyn TypeCatalog,
     /// Positional parameters (`$1`, `$2`, ...), as given on the command line.
     pub params: Vec<String>,
     /// The pid of the `-c` child: the value of the `cpid` builtin (an error without `-c`).
@@ -36,6 +41,8 @@ pub struct LowerOptions<'a> {
     /// `-p PID`: every probe except BEGIN, END and interval runs only in this process (as if its
     /// predicate were `pid == PID && (predicate)`).
     pub filter_pid: Option<u32>,
+    /// `--unsafe`: allow `system()`, `signal()` and `signal_thread()`.
+    pub unsafe_mode: bool,
 }
 
 /// Lowers a parsed program. Returns the IR when there were no errors, and every diagnostic.
@@ -83,6 +90,8 @@ pub(crate) struct Lowerer<'a> {
     pub config: Config,
     /// Object-like `#define NAME value` constants, substituted where `NAME` is used.
     pub defines: HashMap<String, ast::ExprKind>,
+    /// Struct, union and enum types defined in the script.
+    pub ctypes: ctypes::ScriptTypes,
     /// The binary the probe being lowered traces, when it is a uprobe on one binary (`uaddr`).
     pub user_binary: Option<String>,
 }
@@ -102,6 +111,7 @@ impl<'a> Lowerer<'a> {
             probe_names: Vec::new(),
             config: Config::default(),
             defines: HashMap::new(),
+            ctypes: ctypes::ScriptTypes::default(),
             user_binary: None,
         }
     }
@@ -155,6 +165,7 @@ impl<'a> Lowerer<'a> {
             match item {
                 ast::Item::Config(c) => self.lower_config(c),
                 ast::Item::MapDecl(d) => self.lower_map_decl(d),
+                ast::Item::CStruct(s) => self.define_struct(s),
                 _ => {}
             }
         }
@@ -166,10 +177,7 @@ impl<'a> Lowerer<'a> {
                     "#include is ignored: oxtrace takes kernel types from BTF and tracefs",
                 )),
                 ast::Item::Define(d) => self.lower_define(d),
-                ast::Item::CStruct(s) => self.diags.push(Diagnostic::unsupported(
-                    s.span,
-                    "a C struct or union definition",
-                )),
+                ast::Item::CStruct(_) => {}
                 ast::Item::CEnum(e) => self.lower_enum(e),
                 ast::Item::Import(i) => self.diags.push(Diagnostic::unsupported(i.span, "import")),
                 ast::Item::Macro(m) => self
@@ -200,6 +208,16 @@ impl<'a> Lowerer<'a> {
                 }
             };
             match (key.as_str(), int_value) {
+                ("str_trunc_trailer", None) => {
+                    if let ast::ExprKind::Str(b) = &entry.value.kind {
+                        self.config.str_trunc_trailer = String::from_utf8_lossy(&b.0).into_owned();
+                    } else {
+                        self.error(
+                            entry.value.span,
+                            "str_trunc_trailer needs a string, e.g. str_trunc_trailer = \"..\"",
+                        );
+                    }
+                }
                 ("max_strlen", Some(v)) if (1..=65536).contains(&v) => {
                     self.config.max_strlen = v as u32
                 }
@@ -221,6 +239,7 @@ impl<'a> Lowerer<'a> {
 
     /// `enum state { IDLE, BUSY = 5 }`: each enumerator becomes a constant, numbered as C does.
     fn lower_enum(&mut self, e: &ast::CEnum) {
+        self.ctypes.add_enum(&e.name.name);
         let mut next: i64 = 0;
         for variant in &e.variants {
             if let Some(v) = &variant.value {

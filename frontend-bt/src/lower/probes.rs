@@ -36,6 +36,22 @@ pub struct ProbeContext {
     pub format: Option<Arc<TracepointFormat>>,
     /// Pointers in `args` point to user memory (syscall arguments).
     pub user_args: bool,
+    /// The `probetype` builtin: the provider shared by every attach point (`kprobe`,
+    /// `tracepoint`, `special` for BEGIN/END), `None` when they differ.
+    pub probetype: Option<String>,
+}
+
+/// The provider bpftrace's `probetype` names for an attach point.
+pub(crate) fn probetype_of(point: &AttachPoint) -> String {
+    match point {
+        AttachPoint::Begin | AttachPoint::End => "special".to_string(),
+        p => p
+            .bpftrace_name()
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    }
 }
 
 /// One attach point as resolved, before grouping.
@@ -191,6 +207,7 @@ impl Lowerer<'_> {
                 });
                 let user_args = tp.as_ref().is_some_and(|(c, _)| c == "syscalls");
                 let name = self.probe_name(point.bpftrace_name());
+                let probetype = Some(probetype_of(&point));
                 groups.push(Group {
                     sites: vec![AttachSite {
                         point,
@@ -201,12 +218,16 @@ impl Lowerer<'_> {
                         kind,
                         format,
                         user_args,
+                        probetype,
                     },
                 });
             }
             return groups;
         }
+        let probetype = Some(probetype_of(&resolved[0].point))
+            .filter(|t| resolved.iter().all(|r| probetype_of(&r.point) == *t));
         let context = ProbeContext {
+            probetype,
             kind: if mixed {
                 ProbeKind::Special
             } else {

@@ -4,7 +4,7 @@ use super::expr::is_storable;
 use super::maps::map_name;
 use super::probes::ProbeContext;
 use super::scope::Scopes;
-use super::types::{coerce, from_ast, normalize_stored, unify_stored};
+use super::types::{coerce, normalize_stored, unify_stored};
 use super::Lowerer;
 use crate::ast;
 use ir::diag::Diagnostic;
@@ -51,7 +51,7 @@ impl Lowerer<'_> {
             }
             S::Let { var, ty, value } => {
                 let declared = match ty {
-                    Some(t) => match from_ast(t, self.config.max_strlen) {
+                    Some(t) => match self.lower_type(t, super::ctypes::probe_space(Some(ctx))) {
                         Ok(t) => Some(normalize_stored(&t)),
                         Err(msg) => {
                             self.error(t.span, msg);

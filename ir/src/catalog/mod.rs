@@ -6,6 +6,7 @@
 //! wildcard reads directory names only, and a `format` file is read and parsed the first time its
 //! tracepoint's format is asked for, then cached.
 
+pub mod btf;
 pub mod glob;
 pub mod symbols;
 pub mod syscalls;
@@ -17,6 +18,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
+pub use btf::{BtfCatalog, NoTypes, TypeCatalog};
 pub use glob::glob_match;
 pub use tracefs_format::{parse_format, FieldKind, TracepointField, TracepointFormat};
 

@@ -1,0 +1,6 @@
+/* An option DTrace does not have. */
+#pragma D option notanoption
+BEGIN
+{
+	exit(0);
+}

@@ -1,0 +1,5 @@
+/* $3 without three arguments (and without defaultargs). */
+BEGIN
+{
+	printf("%d\n", $3);
+}

@@ -1,0 +1,5 @@
+/* %@d belongs to printa(). */
+BEGIN
+{
+	printf("%@d\n", 1);
+}

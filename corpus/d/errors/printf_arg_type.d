@@ -1,0 +1,5 @@
+/* %d given a string. */
+BEGIN
+{
+	printf("%d\n", execname);
+}

@@ -1,0 +1,5 @@
+/* A conversion without an argument. */
+BEGIN
+{
+	printf("%d %s\n", 1);
+}

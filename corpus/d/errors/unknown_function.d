@@ -1,0 +1,5 @@
+/* A misspelt action. */
+BEGIN
+{
+	prinft("hello\n");
+}

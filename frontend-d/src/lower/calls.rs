@@ -1,0 +1,855 @@
+//! Actions (`printf`, `printa`, `trace`, `exit`, `clear`, `trunc`, `normalize`, `denormalize`)
+//! and aggregating functions (`count sum avg min max stddev quantize lquantize llquantize`).
+
+use super::types::{self, coerce};
+use super::Lowerer;
+use crate::ast;
+use ir::printf::{self, Dialect, Segment};
+use ir::{Action, ActionKind, Expr, ExprKind, MapId, MapKind, Span, Stmt, StmtKind, Type};
+
+/// Actions and aggregating functions this issue lowers.
+const KNOWN: &[&str] = &[
+    "printf",
+    "printa",
+    "trace",
+    "exit",
+    "clear",
+    "trunc",
+    "normalize",
+    "denormalize",
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "stddev",
+    "quantize",
+    "lquantize",
+    "llquantize",
+];
+
+/// D subroutines and actions that later issues will lower.
+const LATER: &[&str] = &[
+    "alloca",
+    "basename",
+    "bcopy",
+    "breakpoint",
+    "chill",
+    "cleanpath",
+    "commit",
+    "copyin",
+    "copyinstr",
+    "copyinto",
+    "copyout",
+    "copyoutstr",
+    "d_path",
+    "dirname",
+    "discard",
+    "freopen",
+    "ftruncate",
+    "func",
+    "getmajor",
+    "getminor",
+    "htonl",
+    "htonll",
+    "htons",
+    "index",
+    "inet_ntoa",
+    "inet_ntoa6",
+    "inet_ntop",
+    "jstack",
+    "link_ntop",
+    "lltostr",
+    "mod",
+    "msgdsize",
+    "msgsize",
+    "mutex_owned",
+    "mutex_owner",
+    "ntohl",
+    "ntohll",
+    "ntohs",
+    "panic",
+    "print",
+    "printm",
+    "progenyof",
+    "raise",
+    "rand",
+    "rindex",
+    "rw_iswriter",
+    "rw_read_held",
+    "rw_write_held",
+    "setopt",
+    "speculate",
+    "speculation",
+    "stack",
+    "stop",
+    "strchr",
+    "strjoin",
+    "strlen",
+    "strrchr",
+    "strstr",
+    "strtok",
+    "substr",
+    "sym",
+    "system",
+    "toupper",
+    "tolower",
+    "tracemem",
+    "uaddr",
+    "ufunc",
+    "umod",
+    "ustack",
+    "usym",
+];
+
+/// True for the actions and aggregating functions this issue lowers.
+pub(crate) fn is_known_function(name: &str) -> bool {
+    KNOWN.contains(&name)
+}
+
+/// True for D functions a later issue lowers.
+pub(crate) fn is_later_function(name: &str) -> bool {
+    LATER.contains(&name)
+}
+
+impl Lowerer<'_> {
+    /// `@name[keys] = func(args)`.
+    pub(crate) fn aggregate(
+        &mut self,
+        target: &ast::Expr,
+        value: &ast::Expr,
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) {
+        let (name, keys) = match &target.kind {
+            ast::ExprKind::Agg(n) => (n.clone(), None),
+            ast::ExprKind::Index { base, keys } => match &base.kind {
+                ast::ExprKind::Agg(n) => (n.clone(), Some(keys)),
+                _ => return,
+            },
+            _ => return,
+        };
+        let ast::ExprKind::Call { func, args } = &value.kind else {
+            self.error(
+                value.span,
+                format!("@{name} must be assigned the result of an aggregating function"),
+            );
+            return;
+        };
+        let mut key_exprs = Vec::new();
+        if let Some(ks) = keys {
+            for k in ks {
+                key_exprs.push(self.expr(k));
+            }
+        }
+        let key_exprs: Option<Vec<Expr>> = key_exprs.into_iter().collect();
+        let agg = self.agg_function(func, args, value.span);
+        let (Some(key_exprs), Some((kind, arg))) = (key_exprs, agg) else {
+            return;
+        };
+        for k in &key_exprs {
+            if !(k.ty.is_integer() || matches!(k.ty, Type::Str { .. })) {
+                self.unsupported(k.span, format!("a key of type {}", k.ty));
+                return;
+            }
+        }
+        let key_types: Vec<Type> = key_exprs.iter().map(|k| self.stored_type(&k.ty)).collect();
+        let map_name = format!("@{name}");
+        let map = match self.vars.get(&map_name).map(|(id, m)| (id, m.clone())) {
+            Some((id, info)) => {
+                if info.kind != kind {
+                    self.error(
+                        value.span,
+                        format!(
+                            "@{name}: aggregation redefined: it was {}() and is now {}()",
+                            describe(&info.kind),
+                            describe(&kind)
+                        ),
+                    );
+                    return;
+                }
+                let want = info.keys.clone().unwrap_or_default();
+                let same = want.len() == key_types.len()
+                    && want.iter().zip(&key_types).all(|(a, b)| {
+                        (a.is_integer() && b.is_integer())
+                            || (matches!(a, Type::Str { .. }) && matches!(b, Type::Str { .. }))
+                    });
+                if !same {
+                    self.error(
+                        target.span,
+                        format!(
+                            "@{name}[ ] keys must match those used before: [{}], not [{}]",
+                            type_list(&want),
+                            type_list(&key_types)
+                        ),
+                    );
+                    return;
+                }
+                id
+            }
+            None => {
+                let ir_key = match key_types.len() {
+                    0 => None,
+                    1 => Some(key_types[0].clone()),
+                    _ => Some(Type::Tuple(key_types.clone())),
+                };
+                self.vars
+                    .create(&map_name, ir_key, Some(key_types), kind, target.span)
+            }
+        };
+        let want: Vec<Type> = self
+            .vars
+            .maps
+            .get(map.0 as usize)
+            .and_then(|m| m.keys.clone())
+            .unwrap_or_default();
+        let mut items: Vec<Expr> = key_exprs
+            .into_iter()
+            .zip(&want)
+            .map(|(k, t)| coerce(k, t))
+            .collect();
+        let key = match items.len() {
+            0 => None,
+            1 => items.pop(),
+            _ => {
+                let t = Type::Tuple(items.iter().map(|i| i.ty.clone()).collect());
+                Some(Expr::new(ExprKind::Tuple(items), t, target.span))
+            }
+        };
+        out.push(Stmt::new(
+            StmtKind::MapAggregate {
+                map,
+                key,
+                value: arg,
+            },
+            span,
+        ));
+    }
+
+    /// The map kind and the value fed to it, for `func(args)` on the right of an aggregation.
+    fn agg_function(
+        &mut self,
+        func: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> Option<(MapKind, Option<Expr>)> {
+        let name = func.name.as_str();
+        let arity = |l: &mut Lowerer, lo: usize, hi: usize| -> Option<()> {
+            if args.len() < lo || args.len() > hi {
+                let want = if lo == hi {
+                    format!("{lo}")
+                } else {
+                    format!("{lo} to {hi}")
+                };
+                l.error(
+                    span,
+                    format!(
+                        "{name}( ) prototype mismatch: {} arguments passed, {want} expected",
+                        args.len()
+                    ),
+                );
+                return None;
+            }
+            Some(())
+        };
+        let value = |l: &mut Lowerer| -> Option<Expr> {
+            let a = args.first()?;
+            let x = l.expr(a)?;
+            if !x.ty.is_integer() {
+                l.error(
+                    a.span,
+                    format!(
+                        "{name}( ) argument #1 is incompatible with prototype:\n\tprototype: integer\n\t argument: {}",
+                        types::d_name(&x.ty)
+                    ),
+                );
+                return None;
+            }
+            Some(coerce(x, &Type::I64))
+        };
+        match name {
+            "count" => {
+                arity(self, 0, 0)?;
+                Some((MapKind::Count, None))
+            }
+            "sum" | "avg" | "min" | "max" | "stddev" | "quantize" => {
+                arity(self, 1, 1)?;
+                let v = value(self)?;
+                let t = ir::IntType::I64;
+                let kind = match name {
+                    "sum" => MapKind::Sum(t),
+                    "avg" => MapKind::Avg(t),
+                    "min" => MapKind::Min(t),
+                    "max" => MapKind::Max(t),
+                    "stddev" => MapKind::Stddev(t),
+                    _ => MapKind::Quantize,
+                };
+                Some((kind, Some(v)))
+            }
+            "lquantize" => {
+                arity(self, 3, 4)?;
+                let v = value(self);
+                let base = self.const_arg(name, args, 1);
+                let limit = self.const_arg(name, args, 2);
+                let step = if args.len() == 4 {
+                    self.const_arg(name, args, 3)
+                } else {
+                    Some(1)
+                };
+                let (v, base, limit, step) = (v?, base?, limit?, step?);
+                if i32::try_from(base).is_err() {
+                    self.error(
+                        args[1].span,
+                        "lquantize( ) argument #2 must be a 32-bit quantity",
+                    );
+                    return None;
+                }
+                if i32::try_from(limit).is_err() {
+                    self.error(
+                        args[2].span,
+                        "lquantize( ) argument #3 must be a 32-bit quantity",
+                    );
+                    return None;
+                }
+                if step <= 0 || u16::try_from(step).is_err() {
+                    self.error(span, "lquantize( ) argument #4 must be a 16-bit quantity");
+                    return None;
+                }
+                if limit <= base {
+                    self.error(
+                        span,
+                        "lquantize( ) base (argument #2) must be less than limit (argument #3)",
+                    );
+                    return None;
+                }
+                let levels = (limit - base) / step;
+                if levels == 0 {
+                    self.error(
+                        span,
+                        "lquantize( ) step (argument #4) too large: must have at least one quantization level",
+                    );
+                    return None;
+                }
+                if levels > i64::from(u16::MAX) {
+                    self.error(
+                        span,
+                        "lquantize( ) step (argument #4) too small: too many quantization levels",
+                    );
+                    return None;
+                }
+                Some((
+                    MapKind::Lquantize {
+                        base,
+                        step,
+                        levels: levels as u32,
+                    },
+                    Some(v),
+                ))
+            }
+            "llquantize" => {
+                arity(self, 5, 5)?;
+                let v = value(self);
+                let factor = self.const_arg(name, args, 1);
+                let low = self.const_arg(name, args, 2);
+                let high = self.const_arg(name, args, 3);
+                let steps = self.const_arg(name, args, 4);
+                let (v, factor, low, high, steps) = (v?, factor?, low?, high?, steps?);
+                let u16_arg = |l: &mut Lowerer, n: usize, val: i64| -> Option<u16> {
+                    match u16::try_from(val) {
+                        Ok(x) => Some(x),
+                        Err(_) => {
+                            l.error(
+                                args[n].span,
+                                format!(
+                                    "llquantize( ) argument #{} must be a non-negative 16-bit quantity",
+                                    n + 1
+                                ),
+                            );
+                            None
+                        }
+                    }
+                };
+                let factor = u16_arg(self, 1, factor)?;
+                let low = u16_arg(self, 2, low)?;
+                let high = u16_arg(self, 3, high)?;
+                let steps = u16_arg(self, 4, steps)?;
+                if factor < 2 {
+                    self.error(
+                        span,
+                        "llquantize( ) factor (argument #2) must be at least 2",
+                    );
+                    return None;
+                }
+                if high < low {
+                    self.error(
+                        span,
+                        "llquantize( ) high magnitude (argument #4) must be at least low magnitude (argument #3)",
+                    );
+                    return None;
+                }
+                if steps < factor || steps % factor != 0 {
+                    self.error(
+                        span,
+                        "llquantize( ) factor (argument #2) must evenly divide the number of steps per magnitude (argument #5)",
+                    );
+                    return None;
+                }
+                let top = ir::abi::llquantize_pow(factor, u32::from(high) + 1);
+                if top > i128::from(i64::MAX) {
+                    self.error(
+                        span,
+                        "llquantize( ) factor (argument #2) raised to high magnitude (argument #4) + 1 overflows 64 bits",
+                    );
+                    return None;
+                }
+                let first = ir::abi::llquantize_pow(factor, u32::from(low) + 1);
+                if steps > factor
+                    && first % i128::from(steps) != 0
+                    && i128::from(steps) % first != 0
+                {
+                    self.error(
+                        span,
+                        "llquantize( ) steps (argument #5) must evenly divide factor (argument #2) raised to low magnitude (argument #3) + 1",
+                    );
+                    return None;
+                }
+                Some((
+                    MapKind::Llquantize {
+                        factor,
+                        low,
+                        high,
+                        steps,
+                    },
+                    Some(v),
+                ))
+            }
+            _ if is_later_function(name) => {
+                self.unsupported(span, format!("{name}()"));
+                None
+            }
+            _ if is_known_function(name) => {
+                self.error(span, format!("{name}( ) is not an aggregating function"));
+                None
+            }
+            _ => {
+                self.error(
+                    func.span,
+                    format!("failed to resolve {name}: Unknown function name"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Argument `n` (0-based) of `func`, which must be an integer constant.
+    fn const_arg(&mut self, func: &str, args: &[ast::Expr], n: usize) -> Option<i64> {
+        let a = args.get(n)?;
+        match self.constant(a) {
+            Some(v) => Some(v),
+            None => {
+                self.error(
+                    a.span,
+                    format!("{func}( ) argument #{} must be an integer constant", n + 1),
+                );
+                None
+            }
+        }
+    }
+
+    /// A call used as a statement.
+    pub(crate) fn call_stmt(
+        &mut self,
+        func: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) {
+        let name = func.name.as_str();
+        match name {
+            "printf" => self.printf(args, span, out),
+            "printa" => self.printa(args, span, out),
+            "trace" => {
+                if args.len() != 1 {
+                    self.error(
+                        span,
+                        format!(
+                            "trace( ) prototype mismatch: {} arguments passed, 1 expected",
+                            args.len()
+                        ),
+                    );
+                    return;
+                }
+                let Some(x) = self.expr(&args[0]) else { return };
+                if !(x.ty.is_integer() || matches!(x.ty, Type::Str { .. })) {
+                    self.unsupported(x.span, format!("trace() of {}", x.ty));
+                    return;
+                }
+                let x = if x.ty == Type::Bool {
+                    coerce(x, &types::INT)
+                } else {
+                    x
+                };
+                self.emit(ActionKind::Trace, vec![x], span, out);
+            }
+            "exit" => {
+                if args.len() != 1 {
+                    self.error(
+                        span,
+                        format!(
+                            "exit( ) prototype mismatch: {} arguments passed, 1 expected",
+                            args.len()
+                        ),
+                    );
+                    return;
+                }
+                let Some(x) = self.expr(&args[0]) else { return };
+                if !x.ty.is_integer() {
+                    self.error(x.span, "exit( ) argument #1 must be an integer");
+                    return;
+                }
+                self.emit(ActionKind::Exit, vec![coerce(x, &Type::I64)], span, out);
+            }
+            "clear" | "denormalize" => {
+                if args.len() != 1 {
+                    self.error(
+                        span,
+                        format!(
+                            "{name}( ) prototype mismatch: {} arguments passed, 1 expected",
+                            args.len()
+                        ),
+                    );
+                    return;
+                }
+                let Some(map) = self.agg_arg(name, &args[0], 1) else {
+                    return;
+                };
+                let kind = if name == "clear" {
+                    ActionKind::Zero { map }
+                } else {
+                    ActionKind::Denormalize { map }
+                };
+                self.emit(kind, vec![], span, out);
+            }
+            "trunc" | "normalize" => {
+                let (lo, hi) = if name == "trunc" { (1, 2) } else { (2, 2) };
+                if args.len() < lo || args.len() > hi {
+                    self.error(
+                        span,
+                        format!(
+                            "{name}( ) prototype mismatch: {} arguments passed, {} expected",
+                            args.len(),
+                            if lo == hi {
+                                "2".to_string()
+                            } else {
+                                "1 or 2".to_string()
+                            }
+                        ),
+                    );
+                    return;
+                }
+                let Some(map) = self.agg_arg(name, &args[0], 1) else {
+                    return;
+                };
+                let mut values = Vec::new();
+                if let Some(a) = args.get(1) {
+                    let Some(x) = self.expr(a) else { return };
+                    if !x.ty.is_integer() {
+                        self.error(a.span, format!("{name}( ) argument #2 must be an integer"));
+                        return;
+                    }
+                    values.push(coerce(x, &Type::I64));
+                }
+                let kind = if name == "trunc" {
+                    ActionKind::Trunc { map }
+                } else {
+                    ActionKind::Normalize { map }
+                };
+                self.emit(kind, values, span, out);
+            }
+            "count" | "sum" | "avg" | "min" | "max" | "stddev" | "quantize" | "lquantize"
+            | "llquantize" => self.error(
+                span,
+                format!("{name}( ) may only be used as the value of an aggregation"),
+            ),
+            _ if is_later_function(name) => self.unsupported(span, format!("{name}()")),
+            _ => self.error(
+                func.span,
+                format!("failed to resolve {name}: Unknown function name"),
+            ),
+        }
+    }
+
+    /// An aggregation argument (`@a`) of `func`.
+    fn agg_arg(&mut self, func: &str, a: &ast::Expr, n: usize) -> Option<MapId> {
+        let ast::ExprKind::Agg(name) = &a.kind else {
+            self.error(
+                a.span,
+                format!("{func}( ) argument #{n} must be an aggregation"),
+            );
+            return None;
+        };
+        match self.vars.get(&format!("@{name}")) {
+            Some((id, _)) => Some(id),
+            None => {
+                self.error(
+                    a.span,
+                    format!("failed to resolve @{name}: Unknown variable name"),
+                );
+                None
+            }
+        }
+    }
+
+    fn emit(&mut self, kind: ActionKind, args: Vec<Expr>, span: Span, out: &mut Vec<Stmt>) {
+        let action = self.add_action(Action {
+            kind,
+            args: args.iter().map(|a| a.ty.clone()).collect(),
+            span,
+        });
+        out.push(Stmt::new(StmtKind::Emit { action, args }, span));
+    }
+
+    /// A format string argument: a string literal, checked against D's conversions.
+    fn format_arg(&mut self, func: &str, a: &ast::Expr) -> Option<(String, Vec<Segment>)> {
+        let ast::ExprKind::Str(bytes) = &a.kind else {
+            self.error(
+                a.span,
+                format!("{func}( ) argument #1 must be a string constant format"),
+            );
+            return None;
+        };
+        let text = String::from_utf8_lossy(&bytes.0).into_owned();
+        match printf::parse_format_in(&text, Dialect::Dtrace) {
+            Ok(segs) => Some((text, segs)),
+            Err((_, msg)) => {
+                self.error(a.span, format!("{func}( ) format error: {msg}"));
+                None
+            }
+        }
+    }
+
+    fn printf(&mut self, args: &[ast::Expr], span: Span, out: &mut Vec<Stmt>) {
+        let Some(first) = args.first() else {
+            self.error(
+                span,
+                "printf( ) prototype mismatch: at least 1 argument expected",
+            );
+            return;
+        };
+        let Some((format, segs)) = self.format_arg("printf", first) else {
+            return;
+        };
+        let mut values = Vec::new();
+        let mut ok = true;
+        for a in &args[1..] {
+            match self.expr(a) {
+                Some(x) => values.push(x),
+                None => ok = false,
+            }
+        }
+        if !ok {
+            return;
+        }
+        let mut next = 0usize;
+        for (ci, conv) in printf::conversions(&segs).enumerate() {
+            if conv.aggregation {
+                self.error(
+                    first.span,
+                    format!(
+                        "printf( ) conversion #{} (%@{}) is only valid in printa( )",
+                        ci + 1,
+                        conv.conv
+                    ),
+                );
+                return;
+            }
+            let stars = usize::from(conv.width_star) + usize::from(conv.precision_star);
+            for _ in 0..stars {
+                match values.get(next) {
+                    Some(v) if v.ty.is_integer() => {}
+                    Some(v) => {
+                        self.error(
+                            v.span,
+                            format!(
+                                "printf( ) argument #{} must be an integer width or precision",
+                                next + 2
+                            ),
+                        );
+                        return;
+                    }
+                    None => {
+                        self.error(span, format!("printf( ) prototype mismatch: conversion #{} (%{}) is missing a corresponding value argument", ci + 1, conv.conv));
+                        return;
+                    }
+                }
+                next += 1;
+            }
+            let Some(v) = values.get(next) else {
+                self.error(
+                    span,
+                    format!(
+                        "printf( ) prototype mismatch: conversion #{} (%{}) is missing a corresponding value argument",
+                        ci + 1,
+                        conv.conv
+                    ),
+                );
+                return;
+            };
+            if let Some(proto) = mismatch(&conv.conv, &v.ty) {
+                self.error(
+                    v.span,
+                    format!(
+                        "printf( ) argument #{} is incompatible with conversion #{} prototype:\n\tconversion: %{}\n\t prototype: {proto}\n\t  argument: {}",
+                        next + 2,
+                        ci + 1,
+                        conv.conv,
+                        types::d_name(&v.ty)
+                    ),
+                );
+                return;
+            }
+            next += 1;
+        }
+        if next < values.len() {
+            self.error(
+                values[next].span,
+                format!(
+                    "printf( ) prototype mismatch: only {} arguments required by this format string",
+                    next + 1
+                ),
+            );
+            return;
+        }
+        let values: Vec<Expr> = values
+            .into_iter()
+            .map(|v| {
+                if v.ty == Type::Bool {
+                    coerce(v, &types::INT)
+                } else {
+                    v
+                }
+            })
+            .collect();
+        self.emit(ActionKind::Printf { format }, values, span, out);
+    }
+
+    fn printa(&mut self, args: &[ast::Expr], span: Span, out: &mut Vec<Stmt>) {
+        let (format, rest) = match args.first() {
+            Some(a) if matches!(a.kind, ast::ExprKind::Str(_)) => {
+                let Some(f) = self.format_arg("printa", a) else {
+                    return;
+                };
+                (Some(f), &args[1..])
+            }
+            _ => (None, args),
+        };
+        if rest.is_empty() {
+            self.error(
+                span,
+                "printa( ) prototype mismatch: an aggregation argument is required",
+            );
+            return;
+        }
+        let offset = usize::from(format.is_some()) + 1;
+        let mut maps = Vec::new();
+        for (i, a) in rest.iter().enumerate() {
+            match self.agg_arg("printa", a, i + offset) {
+                Some(m) => maps.push(m),
+                None => return,
+            }
+        }
+        let keys = |l: &Lowerer, m: MapId| -> Vec<Type> {
+            l.vars
+                .maps
+                .get(m.0 as usize)
+                .and_then(|x| x.keys.clone())
+                .unwrap_or_default()
+        };
+        let first_keys = keys(self, maps[0]);
+        for (i, m) in maps.iter().enumerate().skip(1) {
+            let k = keys(self, *m);
+            let same = k.len() == first_keys.len()
+                && k.iter().zip(&first_keys).all(|(a, b)| {
+                    (a.is_integer() && b.is_integer())
+                        || (matches!(a, Type::Str { .. }) && matches!(b, Type::Str { .. }))
+                });
+            if !same {
+                self.error(
+                    rest[i].span,
+                    format!(
+                        "printa( ) argument #{} must have the same keys as the first aggregation: [{}], not [{}]",
+                        i + offset,
+                        type_list(&first_keys),
+                        type_list(&k)
+                    ),
+                );
+                return;
+            }
+        }
+        if let Some((_, segs)) = &format {
+            let mut key_index = 0usize;
+            for (ci, conv) in printf::conversions(segs).enumerate() {
+                if conv.width_star || conv.precision_star {
+                    self.unsupported(args[0].span, "'*' widths in printa formats");
+                    return;
+                }
+                if conv.aggregation {
+                    continue;
+                }
+                let Some(kt) = first_keys.get(key_index) else {
+                    self.error(
+                        args[0].span,
+                        format!(
+                            "printa( ) prototype mismatch: conversion #{} (%{}) is missing a corresponding key",
+                            ci + 1,
+                            conv.conv
+                        ),
+                    );
+                    return;
+                };
+                if let Some(proto) = mismatch(&conv.conv, kt) {
+                    self.error(
+                        args[0].span,
+                        format!(
+                            "printa( ) key #{} is incompatible with conversion #{} prototype:\n\tconversion: %{}\n\t prototype: {proto}\n\t  argument: {}",
+                            key_index + 1,
+                            ci + 1,
+                            conv.conv,
+                            types::d_name(kt)
+                        ),
+                    );
+                    return;
+                }
+                key_index += 1;
+            }
+        }
+        self.emit(
+            ActionKind::Printa {
+                format: format.map(|f| f.0),
+                maps,
+            },
+            vec![],
+            span,
+            out,
+        );
+    }
+}
+
+/// The prototype a conversion wants when `ty` does not fit it.
+fn mismatch(conv: &str, ty: &Type) -> Option<&'static str> {
+    let is_str = matches!(ty, Type::Str { .. });
+    match conv {
+        "s" | "S" => (!is_str).then_some("char [] or string (or use stringof)"),
+        "k" => Some("stack"),
+        "e" | "E" | "f" | "g" | "G" => (!ty.is_integer()).then_some("double"),
+        _ => (!ty.is_integer()).then_some("integer"),
+    }
+}
+
+fn describe(k: &MapKind) -> &'static str {
+    k.function_name().unwrap_or("?")
+}
+
+fn type_list(ts: &[Type]) -> String {
+    ts.iter().map(types::d_name).collect::<Vec<_>>().join(", ")
+}

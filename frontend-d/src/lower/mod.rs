@@ -1,0 +1,298 @@
+//! Lowering: a parsed D [`ast::Program`] becomes a typed [`ir::Program`].
+//!
+//! D resolves names in program order (an identifier must be declared or assigned before it is
+//! read, as DTrace requires), so one pass suffices. Each probe description of a clause becomes
+//! its own IR probe, which makes `probeprov`, `probemod`, `probefunc` and `probename` constants.
+//!
+//! Modules: [`probes`] resolves probe descriptions (dtrace and profile providers), [`types`]
+//! holds D's types and C's integer conversions, [`vars`] the variable tables (globals,
+//! thread-locals, clause-locals, aggregations), [`expr`] and [`stmt`] translate code, [`calls`]
+//! handles actions and aggregating functions, [`options`] the `#pragma D option`/`-x` settings.
+
+mod calls;
+mod expr;
+mod options;
+mod probes;
+mod stmt;
+mod types;
+mod vars;
+
+use crate::ast;
+use ir::catalog::ProbeCatalog;
+use ir::diag::Diagnostic;
+use ir::{Action, ActionId, Config, DtraceOptions, OutputStyle, SourceFile, Span, Type};
+use std::collections::HashMap;
+
+pub use options::apply_option;
+
+/// Values of the process macro variables (`$pid`, `$ppid`, `$uid`, ...), filled in by the CLI
+/// from the tracer's own process.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcessMacros {
+    /// `$pid`: the tracer's process id.
+    pub pid: i64,
+    /// `$ppid`: its parent.
+    pub ppid: i64,
+    /// `$uid`: its real user id.
+    pub uid: i64,
+    /// `$gid`: its real group id.
+    pub gid: i64,
+    /// `$sid`: its session id.
+    pub sid: i64,
+    /// `$pgid`: its process group id.
+    pub pgid: i64,
+}
+
+/// What lowering needs from outside the script text.
+pub struct LowerOptions<'a> {
+    /// Where tracepoints are looked up (used by providers the next issue maps).
+    pub catalog: &'a dyn ProbeCatalog,
+    /// Macro arguments `$1`, `$2`, ... as given on the command line (`$0` is the script name).
+    pub macro_args: Vec<String>,
+    /// `-x name[=value]` options, applied after the script's `#pragma D option` lines.
+    pub options: Vec<(String, Option<String>)>,
+    /// The pid of `-p PID` or of the `-c` command: `$target` (0 without either).
+    pub target: Option<u32>,
+    /// `$pid`, `$ppid`, ...
+    pub process: ProcessMacros,
+    /// `-q`: quiet from the command line.
+    pub quiet: bool,
+}
+
+/// Parses and lowers a D script. Returns the IR when there were no errors, and every
+/// diagnostic (parse errors first).
+pub fn compile(
+    file: &SourceFile,
+    options: &LowerOptions,
+) -> (Option<ir::Program>, Vec<Diagnostic>) {
+    let (ast, mut diags) = crate::parse_program(file);
+    let Some(ast) = ast else {
+        return (None, diags);
+    };
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    let (program, more) = lower(&ast, options);
+    diags.extend(more);
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    (program, diags)
+}
+
+/// Lowers a parsed D program. Returns the IR when there were no errors, and every diagnostic.
+pub fn lower(
+    program: &ast::Program,
+    options: &LowerOptions,
+) -> (Option<ir::Program>, Vec<Diagnostic>) {
+    let mut l = Lowerer::new(options);
+    l.lower_options(program);
+    let probes = l.lower_program(program);
+    let validation = if l.diags.iter().any(Diagnostic::is_error) {
+        Vec::new()
+    } else {
+        let p = ir::Program {
+            probes,
+            maps: l.vars.map_decls(l.config.max_map_keys),
+            actions: std::mem::take(&mut l.actions),
+            probe_names: std::mem::take(&mut l.probe_names),
+            config: l.config.clone(),
+        };
+        let v = ir::valid::validate(&p);
+        if v.is_empty() {
+            return (Some(p), std::mem::take(&mut l.diags));
+        }
+        v
+    };
+    let mut diags = std::mem::take(&mut l.diags);
+    diags.extend(validation);
+    (None, diags)
+}
+
+/// An `inline` constant: its type and the expression substituted where it is used.
+#[derive(Clone, Debug)]
+pub(crate) struct InlineDef {
+    pub ty: Type,
+    pub value: ast::Expr,
+}
+
+/// What a clause being lowered needs to know about the probe it runs in.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ProbeContext {
+    /// `probeprov`, `probemod`, `probefunc`, `probename`.
+    pub prov: String,
+    pub module: String,
+    pub func: String,
+    pub name: String,
+    /// A perf-event probe (profile/tick): `arg0`/`arg1` are the kernel/user PC.
+    pub perf: bool,
+}
+
+/// The state of lowering a whole program.
+pub(crate) struct Lowerer<'a> {
+    pub options: &'a LowerOptions<'a>,
+    pub diags: Vec<Diagnostic>,
+    pub actions: Vec<Action>,
+    pub probe_names: Vec<String>,
+    pub config: Config,
+    pub dopts: DtraceOptions,
+    pub vars: vars::Vars,
+    pub inlines: HashMap<String, InlineDef>,
+    /// Enumerators: name to (value, type).
+    pub enums: HashMap<String, i64>,
+    /// Typedef names of the script, resolved to IR types.
+    pub typedefs: HashMap<String, Type>,
+    /// DTrace probe ids given out so far (by `prov:mod:func:name`).
+    pub probe_ids: Vec<String>,
+    /// The probe of the clause being lowered.
+    pub ctx: ProbeContext,
+    /// Inline names being expanded (to stop recursive definitions).
+    pub expanding: Vec<String>,
+    /// The clause-locals of the clause being lowered.
+    pub scope: vars::ClauseScope,
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(options: &'a LowerOptions<'a>) -> Lowerer<'a> {
+        Lowerer {
+            options,
+            diags: Vec::new(),
+            actions: Vec::new(),
+            probe_names: Vec::new(),
+            config: Config::default(),
+            dopts: DtraceOptions::default(),
+            vars: vars::Vars::default(),
+            inlines: HashMap::new(),
+            enums: HashMap::new(),
+            typedefs: HashMap::new(),
+            probe_ids: vec![
+                "dtrace:::BEGIN".into(),
+                "dtrace:::END".into(),
+                "dtrace:::ERROR".into(),
+            ],
+            ctx: ProbeContext::default(),
+            expanding: Vec::new(),
+            scope: vars::ClauseScope::default(),
+        }
+    }
+
+    /// Reports an error.
+    pub fn error(&mut self, span: Span, message: impl Into<String>) {
+        self.diags.push(Diagnostic::error(span, message));
+    }
+
+    /// Reports a "not supported yet" error.
+    pub fn unsupported(&mut self, span: Span, what: impl std::fmt::Display) {
+        self.diags.push(Diagnostic::unsupported(span, what));
+    }
+
+    /// Adds an asynchronous action and returns its id.
+    pub fn add_action(&mut self, action: Action) -> ActionId {
+        self.actions.push(action);
+        ActionId((self.actions.len() - 1) as u32)
+    }
+
+    /// The index of a probe name in the program's table, adding it if new.
+    pub fn probe_name(&mut self, name: String) -> u32 {
+        if let Some(i) = self.probe_names.iter().position(|n| *n == name) {
+            return i as u32;
+        }
+        self.probe_names.push(name);
+        (self.probe_names.len() - 1) as u32
+    }
+
+    /// DTrace's probe id for `prov:mod:func:name` (BEGIN 1, END 2, ERROR 3, then in order of
+    /// first use).
+    pub fn probe_id(&mut self, full: &str) -> u32 {
+        if let Some(i) = self.probe_ids.iter().position(|n| n == full) {
+            return i as u32 + 1;
+        }
+        self.probe_ids.push(full.to_string());
+        self.probe_ids.len() as u32
+    }
+
+    /// The size of D's `string` type.
+    pub fn strsize(&self) -> u32 {
+        self.dopts.strsize
+    }
+
+    fn lower_options(&mut self, program: &ast::Program) {
+        let mut settings: Vec<(String, Option<String>, Span)> = program
+            .directives
+            .iter()
+            .filter_map(|d| match d {
+                ast::Directive::Pragma(ast::Pragma {
+                    kind: ast::PragmaKind::Option { name, value },
+                    span,
+                }) => Some((name.name.clone(), value.clone(), *span)),
+                _ => None,
+            })
+            .collect();
+        for (n, v) in &self.options.options {
+            settings.push((n.clone(), v.clone(), Span::DUMMY));
+        }
+        if self.options.quiet {
+            self.dopts.quiet = true;
+        }
+        for (name, value, span) in settings {
+            if let Err(message) = apply_option(&mut self.dopts, &name, value.as_deref()) {
+                if span == Span::DUMMY {
+                    self.diags.push(Diagnostic::global(message));
+                } else {
+                    self.error(span, message);
+                }
+            }
+        }
+        self.config.max_strlen = self.dopts.strsize;
+        self.config.print_maps_on_exit = true;
+        self.config.output = OutputStyle::Dtrace(self.dopts.clone());
+    }
+
+    fn lower_program(&mut self, program: &ast::Program) -> Vec<ir::Probe> {
+        let mut probes = Vec::new();
+        for item in &program.items {
+            match item {
+                ast::Item::Clause(c) => probes.extend(self.lower_clause(c)),
+                ast::Item::Decl(d) => self.lower_decl(d),
+                ast::Item::Inline(i) => self.lower_inline(i),
+                ast::Item::Translator(t) => self.unsupported(t.span, "a translator"),
+                ast::Item::Provider(p) => self.unsupported(p.span, "a provider definition"),
+            }
+        }
+        probes
+    }
+}
+
+/// Renders diagnostics as DTrace does: `dtrace: failed to compile script PATH: line N: message`
+/// for each error (with `[D_TAG]` before `line` when `errtags` is set and the message has a
+/// known tag), `dtrace: script 'PATH': line N: warning: message` for warnings.
+pub fn render_errors_with(
+    file: &SourceFile,
+    path: &str,
+    diags: &[Diagnostic],
+    errtags: bool,
+) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let line = d.span.map(|s| file.line_col(s.start).0);
+        let loc = line.map_or(String::new(), |l| format!("line {l}: "));
+        let message = d.message.clone();
+        if d.is_error() {
+            let tag = if errtags {
+                crate::errtags::tag_for(&message)
+                    .map(|t| format!("[{t}] "))
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "dtrace: failed to compile script {path}: {tag}{loc}{message}\n"
+            ));
+        } else {
+            out.push_str(&format!(
+                "dtrace: script '{path}': {loc}warning: {message}\n"
+            ));
+        }
+    }
+    out
+}
