@@ -805,14 +805,12 @@ impl Lowerer<'_> {
         let span = e.span;
         match &e.kind {
             ast::ExprKind::Ident(name) => {
-                if BUILTINS.contains(&name.as_str())
+                let constant = BUILTINS.contains(&name.as_str())
                     || self.inlines.contains_key(name)
-                    || self.enums.contains_key(name)
-                {
-                    if create.is_some() {
-                        self.error(span, format!("{name} is not a writable variable"));
-                        return None;
-                    }
+                    || self.enums.contains_key(name);
+                if constant && create.is_some() {
+                    self.error(span, format!("{name} is not a writable variable"));
+                    return None;
                 }
                 self.keyed_or_scalar(name.clone(), None, create, span)
             }
