@@ -60,14 +60,15 @@ fn dash_c_runs_the_held_child_and_cpid_is_its_pid() {
     if skip("dash_c") {
         return;
     }
-    let cmd = format!("{} getppid 3 exit 7", workload().display());
+    // Its own comm: other tests run oxtwl workloads in parallel.
+    let cmd = format!("{} --comm oxtcpid getppid 3 exit 7", workload().display());
     // The child exits with 7; oxtrace's own exit code stays 0. Every getppid of the child is seen
     // (it was held until the probe was attached), and in each one pid == cpid.
     let (code, out, err) = run(&[
         "-c",
         &cmd,
         "-e",
-        "tracepoint:syscalls:sys_enter_getppid /comm == \"oxtwl\"/ { @[pid == cpid] = count(); } \
+        "tracepoint:syscalls:sys_enter_getppid /comm == \"oxtcpid\"/ { @[pid == cpid] = count(); } \
          END { printf(\"end\\n\"); }",
     ]);
     assert_eq!(code, 0, "stderr: {err}");
