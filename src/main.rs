@@ -147,12 +147,13 @@ fn run(cli: &Cli) -> Result<i32, ()> {
             Some(span) => Diagnostic::error(span, e.message),
             None => Diagnostic::global(e.message),
         };
-        if let Some(details) = e.details {
-            if cli.verbose {
-                d = d.with_note(details);
-            } else {
-                d = d.with_help("run with -v to see the full verifier log");
-            }
+        match (e.details, cli.verbose) {
+            (Some(details), true) => d = d.with_note(details),
+            (Some(_), false) => d = d.with_note("run with -v to see the full verifier log"),
+            (None, _) => {}
+        }
+        if let Some(hint) = e.hint {
+            d = d.with_help(hint);
         }
         eprint!("{}", render(&file, &d));
     })

@@ -73,6 +73,8 @@ pub struct RuntimeError {
     pub span: Option<ir::Span>,
     /// Extra text for `-v`: the full verifier or libbpf log.
     pub details: Option<String>,
+    /// What the user can do about it, shown as `help:`.
+    pub hint: Option<String>,
 }
 
 impl RuntimeError {
@@ -82,6 +84,7 @@ impl RuntimeError {
             message: message.into(),
             span: None,
             details: None,
+            hint: None,
         }
     }
 

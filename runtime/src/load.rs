@@ -97,11 +97,56 @@ pub fn load_error(program: &ir::Program, error: &str, log: &str) -> RuntimeError
             }
         }
     }
+    let hint = verifier
+        .as_deref()
+        .and_then(verifier_hint)
+        .map(str::to_string);
     RuntimeError {
         message,
         span: site.map(|(_, s)| s.span),
         details: Some(verifier.unwrap_or_else(|| log.to_string())),
+        hint,
     }
+}
+
+/// What the user can change when the verifier reports one of its common refusals.
+const VERIFIER_HINTS: &[(&str, &str)] = &[
+    (
+        "infinite loop detected",
+        "the verifier cannot prove that a loop ends: make its condition test a counter with a constant bound, e.g. while ($i < 100) { ...; $i++; }",
+    ),
+    (
+        "back-edge",
+        "the verifier cannot prove that a loop ends: bound it with a constant, e.g. for ($i : 0..100)",
+    ),
+    (
+        "BPF program is too large",
+        "the probe is too complex for the verifier: lower unroll counts, loop bounds or string sizes (config = { max_strlen = 64 })",
+    ),
+    (
+        "The sequence of",
+        "the probe is too complex for the verifier: lower unroll counts, loop bounds or string sizes (config = { max_strlen = 64 })",
+    ),
+    (
+        "combined stack size",
+        "the probe uses too much stack: use fewer variables or split the work across probes",
+    ),
+    (
+        "unknown func",
+        "the probe calls a BPF helper this kernel does not allow in this kind of probe",
+    ),
+    (
+        "cannot call GPL-restricted function",
+        "internal error: the object's license is not GPL-compatible",
+    ),
+];
+
+/// A hint for the verifier's refusal, found by the phrases it uses.
+fn verifier_hint(log: &str) -> Option<&'static str> {
+    VERIFIER_HINTS
+        .iter()
+        .find(|(phrase, _)| log.contains(phrase))
+        .map(|(_, hint)| *hint)
 }
 
 /// The name of the program libbpf says failed to load (`prog 'NAME': BPF program load failed`).
@@ -161,6 +206,9 @@ mod tests {
                    processed 6 insns (limit 1000000) max_states_per_insn 0 total_states 0\n\
                    -- END PROG LOAD LOG --\n";
         assert_eq!(failed_program(log).as_deref(), Some("p0_0"));
+        assert_eq!(verifier_hint(log), None);
+        assert!(verifier_hint("infinite loop detected at insn 3")
+            .is_some_and(|h| h.contains("constant bound")));
         let v = verifier_log(log).unwrap_or_default();
         assert_eq!(
             meaningful_tail(&v, 2),
