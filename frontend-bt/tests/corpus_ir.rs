@@ -87,10 +87,7 @@ fn every_syntax_program_lowers_or_says_what_is_unsupported() {
     let mut lowered = 0;
     let mut failures = Vec::new();
     for path in &files {
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let stem = snapshot_name(path);
         let (program, diags) = lower_file(path);
         let snapshot = match &program {
             Some(p) => {
