@@ -16,7 +16,7 @@
 
 use crate::func::{error, unsupported, FnGen, Place, R};
 use crate::helpers::Helper;
-use inkwell::debug_info::{AsDIScope, DICompileUnit, DIFlags, DIFlagsConstants, DebugInfoBuilder};
+use inkwell::debug_info::{DICompileUnit, DebugInfoBuilder};
 use inkwell::module::{Linkage, Module};
 use inkwell::values::{BasicValue, FunctionValue, IntValue};
 use inkwell::IntPredicate;
@@ -237,6 +237,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
             opts: self.opts,
             probe: self.probe,
             b,
+            debug: None,
             entry_b,
             func: f,
             // Replaced by the probe's context, loaded from the loop state, in `loop_body`.
@@ -376,76 +377,17 @@ impl<'ctx> FnGen<'_, 'ctx> {
     }
 }
 
-/// Gives every function of the module a `DISubprogram` (BTF `func_info`), when the module has
-/// static functions (callbacks): the verifier accepts a callback only with `func_info` for every
-/// function of the program, and only when it is `static`.
+/// Gives every function of the module that has none yet a `DISubprogram` (BTF `func_info`): the
+/// verifier accepts a callback only with `func_info` for every function of the program.
 pub(crate) fn describe_functions<'ctx>(
     dib: &DebugInfoBuilder<'ctx>,
     cu: DICompileUnit<'ctx>,
     module: &Module<'ctx>,
 ) {
-    let functions: Vec<FunctionValue<'ctx>> = module
+    for f in module
         .get_functions()
         .filter(|f| f.count_basic_blocks() > 0)
-        .collect();
-    if !functions
-        .iter()
-        .any(|f| f.get_linkage() == Linkage::Internal)
     {
-        return;
-    }
-    let file = cu.get_file();
-    let (Ok(int), Ok(long), Ok(chr)) = (
-        dib.create_basic_type("int", 32, 0x05, DIFlags::ZERO),
-        dib.create_basic_type("long", 64, 0x05, DIFlags::ZERO),
-        dib.create_basic_type("char", 8, 0x06, DIFlags::ZERO),
-    ) else {
-        return;
-    };
-    let ptr = dib
-        .create_pointer_type("", chr.as_type(), 64, 64, inkwell::AddressSpace::default())
-        .as_type();
-    for f in functions {
-        let ret = match f.get_type().get_return_type() {
-            Some(t) if t.is_int_type() && t.into_int_type().get_bit_width() == 32 => int,
-            _ => long,
-        };
-        let params = vec![ptr; f.count_params() as usize];
-        let ty = dib.create_subroutine_type(file, Some(ret.as_type()), &params, DIFlags::ZERO);
-        let local = f.get_linkage() == Linkage::Internal;
-        let name = f.get_name().to_string_lossy().into_owned();
-        let sp = dib.create_function(
-            cu.as_debug_info_scope(),
-            &name,
-            None,
-            file,
-            0,
-            ty,
-            local,
-            true,
-            0,
-            DIFlags::PROTOTYPED,
-            true,
-        );
-        // BTF takes parameter names from these; the kernel refuses functions with unnamed ones.
-        let names: &[&str] = if params.len() == 4 {
-            &["map", "key", "value", "ctx"]
-        } else {
-            &["ctx"]
-        };
-        for (i, p) in params.iter().enumerate() {
-            let name = names.get(i).copied().unwrap_or("arg");
-            dib.create_parameter_variable(
-                sp.as_debug_info_scope(),
-                name,
-                i as u32 + 1,
-                file,
-                0,
-                *p,
-                true,
-                DIFlags::ZERO,
-            );
-        }
-        f.set_subprogram(sp);
+        crate::debuginfo::describe_function(dib, cu, f);
     }
 }

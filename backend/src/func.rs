@@ -104,6 +104,8 @@ pub(crate) struct FnGen<'a, 'ctx> {
     pub probe: &'a ir::Probe,
     /// The builder for the body.
     pub b: Builder<'ctx>,
+    /// Where statements get their debug locations (program functions; `None` in callbacks).
+    pub debug: Option<crate::debuginfo::DebugScope<'a, 'ctx>>,
     /// A builder at the end of the entry block (allocas, the scratch lookup).
     pub entry_b: Builder<'ctx>,
     /// The function.
@@ -136,6 +138,17 @@ pub(crate) struct FnGen<'a, 'ctx> {
 }
 
 impl<'a, 'ctx> FnGen<'a, 'ctx> {
+    /// Marks the code generated from now on as coming from `span` (see [`crate::debuginfo`]).
+    pub(crate) fn locate(&self, span: ir::Span) {
+        if let Some(d) = self.debug {
+            let (line, column) = crate::debuginfo::encode(span);
+            let loc = d
+                .dib
+                .create_debug_location(self.cx, line, column, d.scope, None);
+            self.b.set_current_debug_location(loc);
+        }
+    }
+
     /// `i64`.
     pub(crate) fn i64t(&self) -> IntType<'ctx> {
         self.cx.i64_type()

@@ -21,6 +21,7 @@
 
 mod aggregate;
 mod builtins;
+mod debuginfo;
 mod emit;
 mod expr;
 mod formap;

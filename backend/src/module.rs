@@ -67,7 +67,7 @@ fn build_in(
     let (dib, cu) = module.create_debug_info_builder(
         true,
         DWARFSourceLanguage::C,
-        "oxtrace.bt",
+        ir::abi::SOURCE_FILE_NAME,
         ".",
         "oxtrace",
         true,
@@ -86,7 +86,7 @@ fn build_in(
     let mut scratch = 8u32;
     for (pi, p) in program.probes.iter().enumerate() {
         for si in 0..p.attach.len() {
-            match probe::generate(context, &module, &maps, program, opts, pi, si) {
+            match probe::generate(context, &module, &maps, program, opts, (pi, si), (&dib, cu)) {
                 Ok(used) => {
                     if used > MAX_SCRATCH_BYTES {
                         diags.push(Diagnostic::error(

@@ -5,6 +5,7 @@ use crate::func::{CgError, CtxKind, FnGen, Place, R};
 use crate::maps::Maps;
 use crate::BackendOptions;
 use inkwell::context::Context;
+use inkwell::debug_info::{AsDIScope, DICompileUnit, DebugInfoBuilder};
 use inkwell::module::{Linkage, Module};
 use inkwell::values::IntValue;
 use inkwell::IntPredicate;
@@ -66,8 +67,8 @@ pub(crate) fn generate<'ctx>(
     maps: &Maps<'ctx>,
     program: &ir::Program,
     opts: &BackendOptions,
-    pi: usize,
-    si: usize,
+    (pi, si): (usize, usize),
+    debug: (&DebugInfoBuilder<'ctx>, DICompileUnit<'ctx>),
 ) -> Result<u32, Diagnostic> {
     let probe = &program.probes[pi];
     let site = &probe.attach[si];
@@ -87,6 +88,12 @@ pub(crate) fn generate<'ctx>(
         .get_nth_param(0)
         .map(|p| p.into_pointer_value())
         .ok_or_else(|| Diagnostic::error(site.span, "internal error: program without context"))?;
+    let scope = crate::debuginfo::describe_function(debug.0, debug.1, func).map(|sp| {
+        crate::debuginfo::DebugScope {
+            dib: debug.0,
+            scope: sp.as_debug_info_scope(),
+        }
+    });
     let entry = cx.append_basic_block(func, "entry");
     let body = cx.append_basic_block(func, "body");
     let exit_bb = cx.append_basic_block(func, "exit");
@@ -101,6 +108,7 @@ pub(crate) fn generate<'ctx>(
         opts,
         probe,
         b,
+        debug: scope,
         entry_b,
         func,
         ctx_ptr,
@@ -123,6 +131,7 @@ pub(crate) fn generate<'ctx>(
     g.b.position_at_end(body);
     g.prologue(pi, si).map_err(internal)?;
     if let Some(pred) = &probe.predicate {
+        g.locate(pred.span);
         let go = g.block("go");
         let c = g
             .scalar(pred)

@@ -26,6 +26,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
     }
 
     fn stmt(&mut self, s: &Stmt) -> R<()> {
+        self.locate(s.span);
         match &s.kind {
             StmtKind::Expr(e) => {
                 self.discard(e)?;

@@ -33,6 +33,37 @@ pub const GLOBALS_MAP: &str = "oxt_globals";
 /// ELF name of the per-CPU array holding scratch memory for large values (strings, keys).
 pub const SCRATCH_MAP: &str = "oxt_scratch";
 
+/// The source file name in the object's debug information. Each statement's code carries a
+/// debug location whose line is the statement's byte offset in the program text plus one, so the
+/// verifier's `@ oxtrace.bt:LINE` annotations lead back to the statement ([`statement_at`]).
+pub const SOURCE_FILE_NAME: &str = "oxtrace.bt";
+
+/// The statement (or predicate) of `probe` whose span starts at byte `offset`: how the runtime
+/// turns a verifier annotation back into a source span.
+pub fn statement_at(probe: &crate::Probe, offset: u32) -> Option<crate::Span> {
+    fn search(block: &[crate::Stmt], offset: u32) -> Option<crate::Span> {
+        use crate::StmtKind as K;
+        block.iter().find_map(|s| {
+            if s.span.start == offset {
+                return Some(s.span);
+            }
+            match &s.kind {
+                K::If {
+                    then, otherwise, ..
+                } => search(then, offset).or_else(|| search(otherwise, offset)),
+                K::While { body, .. } | K::ForRange { body, .. } | K::ForMap { body, .. } => {
+                    search(body, offset)
+                }
+                _ => None,
+            }
+        })
+    }
+    match &probe.predicate {
+        Some(p) if p.span.start == offset => Some(p.span),
+        _ => search(&probe.body, offset),
+    }
+}
+
 /// Byte offsets in the one entry of [`GLOBALS_MAP`].
 pub struct Globals;
 impl Globals {

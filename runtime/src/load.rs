@@ -101,12 +101,30 @@ pub fn load_error(program: &ir::Program, error: &str, log: &str) -> RuntimeError
         .as_deref()
         .and_then(verifier_hint)
         .map(str::to_string);
+    // The statement the verifier was checking, from its last source annotation; else the probe.
+    let statement = match (&site, verifier.as_deref().and_then(last_source_offset)) {
+        (Some((probe, _)), Some(offset)) => program
+            .probes
+            .get(*probe)
+            .and_then(|p| ir::abi::statement_at(p, offset)),
+        _ => None,
+    };
     RuntimeError {
         message,
-        span: site.map(|(_, s)| s.span),
+        span: statement.or(site.map(|(_, s)| s.span)),
         details: Some(verifier.unwrap_or_else(|| log.to_string())),
         hint,
     }
+}
+
+/// The byte offset of the last statement the verifier annotated (`; ... @ oxtrace.bt:LINE`).
+fn last_source_offset(log: &str) -> Option<u32> {
+    let marker = format!("@ {}:", ir::abi::SOURCE_FILE_NAME);
+    log.lines().rev().find_map(|l| {
+        let at = l.rfind(&marker)?;
+        let line: u32 = l[at + marker.len()..].trim().parse().ok()?;
+        line.checked_sub(1)
+    })
 }
 
 /// What the user can change when the verifier reports one of its common refusals.
@@ -187,6 +205,7 @@ fn meaningful_tail(log: &str, n: usize) -> Vec<&str> {
                 && !t.starts_with("max_states_per_insn")
                 && !t.starts_with("mark_precise")
                 && !t.starts_with("libbpf:")
+                && !t.starts_with(';')
         })
         .collect();
     lines[lines.len().saturating_sub(n)..].to_vec()
@@ -207,6 +226,9 @@ mod tests {
                    -- END PROG LOAD LOG --\n";
         assert_eq!(failed_program(log).as_deref(), Some("p0_0"));
         assert_eq!(verifier_hint(log), None);
+        assert_eq!(last_source_offset(log), None);
+        let annotated = "; x @ oxtrace.bt:7\n0: (b7) r0 = 0\n;  @ oxtrace.bt:43\n1: ...";
+        assert_eq!(last_source_offset(annotated), Some(42));
         assert!(verifier_hint("infinite loop detected at insn 3")
             .is_some_and(|h| h.contains("constant bound")));
         let v = verifier_log(log).unwrap_or_default();
