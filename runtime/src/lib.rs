@@ -10,6 +10,7 @@ pub mod decode;
 pub mod load;
 pub mod maps;
 pub mod output;
+pub mod release;
 pub mod session;
 pub mod symbols;
 pub mod text;

@@ -316,9 +316,19 @@ fn run_once(prog: &libbpf_rs::ProgramMut<'_>, point: &AttachPoint) -> Result<(),
         .map_err(|e| RuntimeError::new(format!("cannot run the {point} probe: {e}")))
 }
 
-/// Detaches links on several threads (each tracepoint detach waits for an RCU grace period).
+/// Detaches links: hands the kernel's slow part to a background releaser (see [`crate::release`]),
+/// or, if it cannot be started, detaches on several threads (each waits for an RCU grace period).
 pub fn teardown(links: Vec<Link>) {
     const THREADS: usize = 16;
+    if links.is_empty() {
+        return;
+    }
+    // Normally a background process pays for the kernel's teardown (see `release`).
+    if let Some(releaser) = crate::release::spawn() {
+        drop(links);
+        drop(releaser);
+        return;
+    }
     if links.len() <= 1 {
         drop(links);
         return;
