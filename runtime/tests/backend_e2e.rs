@@ -306,7 +306,8 @@ fn begin_printf_and_exit_code() {
     assert_eq!(o.result, Ok(4));
     assert_eq!(
         o.stdout,
-        format!("{NOTIFY}hello 42 world\n{}", bt_text::format_exit_dump(&[]))
+        // The notify line follows BEGIN's output (a workload started on it cannot race BEGIN).
+        format!("hello 42 world\n{NOTIFY}{}", bt_text::format_exit_dump(&[]))
     );
     assert_eq!(o.stderr, "Attached 1 probe\n");
 }

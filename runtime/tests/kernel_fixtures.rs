@@ -240,7 +240,8 @@ fn begin_printf_and_exit() {
         |_| {},
     );
     assert_eq!(o.result, Ok(3));
-    assert_eq!(o.stdout, format!("{NOTIFY}hello 42 world\n\n\n@x: 7\n"));
+    // The notify line follows BEGIN's output (a workload started on it cannot race BEGIN).
+    assert_eq!(o.stdout, format!("hello 42 world\n{NOTIFY}\n\n@x: 7\n"));
     assert_eq!(o.stderr, "Attached 1 probe\n");
 }
 
@@ -346,7 +347,7 @@ fn lost_events_are_reported() {
     });
     assert_eq!(o.result, Ok(0));
     let lines: String = (0..170).map(|i| format!("{i}\n")).collect();
-    assert_eq!(o.stdout, format!("{NOTIFY}{lines}\n\n"));
+    assert_eq!(o.stdout, format!("{lines}{NOTIFY}\n\n"));
     assert_eq!(o.stderr, "Attached 2 probes\nLost 830 events\n");
 }
 
