@@ -30,7 +30,7 @@ fn programs_are_released_after_exit() {
         .arg(
             "tracepoint:sched:sched_switch, tracepoint:sched:sched_wakeup, \
              tracepoint:timer:hrtimer_start { @[probe] = count(); } \
-             interval:ms:10 { printf(\"done\\n\"); clear(@); exit(); }",
+             interval:ms:10 { printf(\"done\\n\"); exit(); }",
         )
         .output()
         .expect("run oxtrace");
@@ -39,7 +39,10 @@ fn programs_are_released_after_exit() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "done\n\n\n");
+    // Only the printf is checked: probes keep firing until exit, so the map may have entries
+    // again after the (asynchronous) clear.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("done\n"), "{stdout}");
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut now = oxtrace_programs();
     while now > before && Instant::now() < deadline {
