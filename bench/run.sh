@@ -56,7 +56,7 @@ printf '\n%-20s %6s | %10s %10s %7s | %9s %9s %7s\n' case runs "oxt ms" "bpft ms
 printf -- '-%.0s' {1..92}; echo
 for i in "${!NAMES[@]}"; do
   name=${NAMES[$i]} prog=${PROGS[$i]}
-  bruns=$RUNS; [[ $i -eq 2 ]] && bruns=$SLOW_RUNS
+  bruns=$RUNS; [[ ${NAMES[$i]} == sys_enter_* ]] && bruns=$SLOW_RUNS
   # Check both tools can run it at all before timing.
   if ! "$OX" -q -e "$prog" >/dev/null 2>"$tmp/err"; then
     printf '%-20s oxtrace failed: %s\n' "$name" "$(head -1 "$tmp/err")"; continue
