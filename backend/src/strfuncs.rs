@@ -225,8 +225,8 @@ impl<'ctx> FnGen<'_, 'ctx> {
     }
 
     /// The index of the first occurrence of the string at `needle` (`sn` bytes) in the string
-    /// at `hay` (`sh` bytes), or -1; 0 for an empty needle (int64).
-    fn strstr(
+    /// at `hay` (`sh` bytes), or -1; 0 for an empty needle (int64). Also `strcontains()`'s search.
+    pub(crate) fn strstr(
         &mut self,
         hay: Place<'ctx>,
         sh: u32,

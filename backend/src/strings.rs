@@ -264,7 +264,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
     }
 
     /// Whether the string at `hay` (`sh` bytes) contains the string at `needle` (`sn` bytes), as
-    /// `i1`: nested bounded loops (start position, needle byte).
+    /// `i1`: `strstr()`'s search found an index.
     fn contains_loop(
         &mut self,
         hay: Place<'ctx>,
@@ -272,94 +272,11 @@ impl<'ctx> FnGen<'_, 'ctx> {
         needle: Place<'ctx>,
         sn: u32,
     ) -> R<IntValue<'ctx>> {
-        let i8t = self.cx.i8_type();
-        let bool_t = self.cx.bool_type();
-        let i64t = self.i64t();
-        let yes = self.block("contains_yes");
-        let no = self.block("contains_no");
-        let done = self.block("contains_end");
-        // An empty needle is in every string.
-        let n0 = self.b.build_load(i8t, needle.ptr, "n0")?.into_int_value();
-        let empty = self
+        let index = self.strstr(hay, sh, needle, sn)?;
+        let zero = self.i64t().const_zero();
+        Ok(self
             .b
-            .build_int_compare(IntPredicate::EQ, n0, i8t.const_zero(), "empty")?;
-        let outer = self.block("contains");
-        let from = self.current()?;
-        self.b.build_conditional_branch(empty, yes, outer)?;
-        // for i in 0..sh: stop at the haystack's end.
-        self.b.position_at_end(outer);
-        let i = self.b.build_phi(i64t, "i")?;
-        i.add_incoming(&[(&self.u64c(0), from)]);
-        let iv = i.as_basic_value().into_int_value();
-        let at_i = self.block("contains_at");
-        let more =
-            self.b
-                .build_int_compare(IntPredicate::ULT, iv, self.u64c(u64::from(sh)), "more")?;
-        self.b.build_conditional_branch(more, at_i, no)?;
-        self.b.position_at_end(at_i);
-        // SAFETY: i < sh.
-        let hp = unsafe { self.b.build_gep(i8t, hay.ptr, &[iv], "hp")? };
-        let hc = self.b.build_load(i8t, hp, "hc")?.into_int_value();
-        let end = self
-            .b
-            .build_int_compare(IntPredicate::EQ, hc, i8t.const_zero(), "end")?;
-        let inner = self.block("contains_j");
-        let next_i = self.block("contains_next");
-        self.b.build_conditional_branch(end, no, inner)?;
-        // for j in 0..sn: needle[j] == 0 means a match; past the haystack or a differing byte
-        // means none at i.
-        self.b.position_at_end(inner);
-        let j = self.b.build_phi(i64t, "j")?;
-        j.add_incoming(&[(&self.u64c(0), at_i)]);
-        let jv = j.as_basic_value().into_int_value();
-        let j_body = self.block("contains_jb");
-        let j_more =
-            self.b
-                .build_int_compare(IntPredicate::ULT, jv, self.u64c(u64::from(sn)), "jmore")?;
-        // The needle filled its buffer and every byte matched.
-        self.b.build_conditional_branch(j_more, j_body, yes)?;
-        self.b.position_at_end(j_body);
-        // SAFETY: j < sn.
-        let np = unsafe { self.b.build_gep(i8t, needle.ptr, &[jv], "np")? };
-        let nc = self.b.build_load(i8t, np, "nc")?.into_int_value();
-        let n_end = self
-            .b
-            .build_int_compare(IntPredicate::EQ, nc, i8t.const_zero(), "nend")?;
-        let j_in = self.block("contains_jin");
-        self.b.build_conditional_branch(n_end, yes, j_in)?;
-        self.b.position_at_end(j_in);
-        let k = self.b.build_int_add(iv, jv, "k")?;
-        let inside =
-            self.b
-                .build_int_compare(IntPredicate::ULT, k, self.u64c(u64::from(sh)), "inside")?;
-        let j_cmp = self.block("contains_jcmp");
-        self.b.build_conditional_branch(inside, j_cmp, next_i)?;
-        self.b.position_at_end(j_cmp);
-        // SAFETY: k < sh.
-        let kp = unsafe { self.b.build_gep(i8t, hay.ptr, &[k], "kp")? };
-        let kc = self.b.build_load(i8t, kp, "kc")?.into_int_value();
-        let same = self.b.build_int_compare(IntPredicate::EQ, kc, nc, "same")?;
-        let j_next = self.block("contains_jnext");
-        self.b.build_conditional_branch(same, j_next, next_i)?;
-        self.b.position_at_end(j_next);
-        let jinc = self.b.build_int_add(jv, self.u64c(1), "jinc")?;
-        j.add_incoming(&[(&jinc, j_next)]);
-        self.b.build_unconditional_branch(inner)?;
-        self.b.position_at_end(next_i);
-        let iinc = self.b.build_int_add(iv, self.u64c(1), "iinc")?;
-        i.add_incoming(&[(&iinc, next_i)]);
-        self.b.build_unconditional_branch(outer)?;
-        self.b.position_at_end(yes);
-        self.b.build_unconditional_branch(done)?;
-        self.b.position_at_end(no);
-        self.b.build_unconditional_branch(done)?;
-        self.b.position_at_end(done);
-        let result = self.b.build_phi(bool_t, "contains")?;
-        result.add_incoming(&[
-            (&bool_t.const_int(1, false), yes),
-            (&bool_t.const_zero(), no),
-        ]);
-        Ok(result.as_basic_value().into_int_value())
+            .build_int_compare(IntPredicate::SGE, index, zero, "contains")?)
     }
 
     /// Functions computed in BPF.
