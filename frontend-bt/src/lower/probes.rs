@@ -311,7 +311,13 @@ impl Lowerer<'_> {
     /// Each comes with the tracepoint `(category, name)` it stands for, if it is one.
     fn resolve_attach_point(&mut self, ap: &ast::AttachPoint) -> Vec<Resolved> {
         let span = ap.span;
-        let parts: Vec<&str> = ap.parts.iter().map(|p| p.text.as_str()).collect();
+        // Positional parameters may appear anywhere in an attach point (`uprobe:$1:main`).
+        let substituted: Vec<String> = ap
+            .parts
+            .iter()
+            .map(|p| substitute_params(&p.text, &self.options.params))
+            .collect();
+        let parts: Vec<&str> = substituted.iter().map(String::as_str).collect();
         let Some(provider) = crate::canonical_provider(&ap.provider.name) else {
             const TYPES: &[&str] = &[
                 "BEGIN",
@@ -406,25 +412,21 @@ impl Lowerer<'_> {
                 }
             }
             ("uprobe", [binary, target]) | ("uretprobe", [binary, target]) => {
-                if !binary.starts_with('/')
-                    || glob::has_wildcards(binary)
-                    || glob::has_wildcards(target)
-                {
+                if glob::has_wildcards(binary) || glob::has_wildcards(target) {
                     self.report(
-                        Diagnostic::unsupported(
-                            span,
-                            "a uprobe on a library name, a relative path or a wildcard",
-                        )
-                        .with_help(
-                            "give the absolute path of the binary, e.g. uprobe:/bin/bash:readline",
-                        ),
+                        Diagnostic::unsupported(span, "a wildcard in a uprobe")
+                            .with_help("name the binary and the function, e.g. uprobe:libc:malloc"),
                     );
                     return Vec::new();
                 }
-                if !std::path::Path::new(binary).exists() {
-                    self.error(span, format!("binary '{binary}' does not exist"));
-                    return Vec::new();
-                }
+                // A path, a library name (`libc`, via the loader's cache) or a program in PATH.
+                let resolved = match ir::catalog::binaries::resolve_binary(binary) {
+                    Ok(path) => path.to_string_lossy().into_owned(),
+                    Err(message) => {
+                        self.error(span, message);
+                        return Vec::new();
+                    }
+                };
                 let (symbol, offset) =
                     match target.parse::<u64>().ok().or_else(|| parse_hex(target)) {
                         Some(address) => (None, Some(address)),
@@ -437,7 +439,7 @@ impl Lowerer<'_> {
                     self.error(span, format!("invalid offset in '{target}'"));
                     return Vec::new();
                 };
-                let binary = binary.to_string();
+                let binary = resolved;
                 if provider == "uprobe" {
                     one(
                         AttachPoint::Uprobe {
@@ -550,6 +552,28 @@ impl Lowerer<'_> {
             }
         }
     }
+}
+
+/// Replaces `$1`, `$2`, ... in an attach point part with the positional parameters (a missing
+/// one becomes the empty string, as in bpftrace).
+fn substitute_params(text: &str, params: &[String]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        match after[..digits].parse::<usize>() {
+            Ok(n) if n >= 1 => out.push_str(params.get(n - 1).map_or("", String::as_str)),
+            _ => out.push('$'),
+        }
+        rest = &after[if digits > 0 { digits } else { 0 }..];
+        if digits == 0 {
+            continue;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `func+16` -> (`func`, Some(16)); `func` -> (`func`, Some(0)); a bad offset gives `None`.
@@ -685,6 +709,15 @@ pub fn mentions_ident(e: &ast::Expr, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positional_parameters_in_attach_points() {
+        let params = vec!["/bin/sh".to_string(), "main".to_string()];
+        assert_eq!(substitute_params("$1", &params), "/bin/sh");
+        assert_eq!(substitute_params("x$2y", &params), "xmainy");
+        assert_eq!(substitute_params("$3", &params), "");
+        assert_eq!(substitute_params("a$b", &params), "a$b");
+    }
 
     #[test]
     fn periods() {

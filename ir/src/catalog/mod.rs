@@ -6,6 +6,7 @@
 //! wildcard reads directory names only, and a `format` file is read and parsed the first time its
 //! tracepoint's format is asked for, then cached.
 
+pub mod binaries;
 pub mod btf;
 pub mod glob;
 pub mod symbols;
