@@ -83,31 +83,33 @@ pub fn find_library<'a>(libs: &'a [CachedLibrary], name: &str) -> Option<&'a Cac
 }
 
 /// Resolves a uprobe's binary as written to an absolute path: an absolute path as written, a
-/// relative path made canonical, a library name through the loader's cache (its path as listed there), or a
-/// program name through `PATH`.
+/// relative path made canonical, a library name through the loader's cache (its path as listed
+/// there), or a program name through `PATH`.
 pub fn resolve_binary(name: &str) -> Result<PathBuf, String> {
     if name.starts_with('/') {
         // As written, like bpftrace: `/bin/sh` stays `/bin/sh` in the probe's name.
-        return match Path::new(name).exists() {
-            true => Ok(PathBuf::from(name)),
-            false => Err(format!("binary '{name}' does not exist")),
-        };
+        if Path::new(name).exists() {
+            return Ok(PathBuf::from(name));
+        }
+        return Err(format!("binary '{name}' does not exist"));
     }
     if name.contains('/') {
-        return std::fs::canonicalize(name).map_err(|e| format!("binary '{name}' cannot be used: {e}"));
-    }    if name.starts_with("lib") || name.contains(".so") {
+        return std::fs::canonicalize(name)
+            .map_err(|e| format!("binary '{name}' cannot be used: {e}"));
+    }
+    if name.starts_with("lib") || name.contains(".so") {
         if let Ok(bytes) = std::fs::read(LD_SO_CACHE) {
             let libs = parse_ld_so_cache(&bytes);
             if let Some(lib) = find_library(&libs, name) {
                 // As the cache lists it (which is also how bpftrace names the probe).
                 let path = PathBuf::from(&lib.path);
-                return match path.exists() {
-                    true => Ok(path),
-                    false => Err(format!(
-                        "library '{name}' is listed at {}, which does not exist",
-                        lib.path
-                    )),
-                };
+                if path.exists() {
+                    return Ok(path);
+                }
+                return Err(format!(
+                    "library '{name}' is listed at {}, which does not exist",
+                    lib.path
+                ));
             }
         }
     }
