@@ -141,6 +141,7 @@ fn run(cli: &Cli) -> Result<i32, ()> {
         },
         child,
         watch_pid: cli.pid,
+        dtrace_notice: None,
     };
     runtime::run(&program, &object.elf, options).map_err(|e| {
         let mut d = match e.span {

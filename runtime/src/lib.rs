@@ -38,6 +38,9 @@ pub struct RunOptions {
     pub child: Option<child::HeldChild>,
     /// `-p PID`: the session ends when this process exits.
     pub watch_pid: Option<u32>,
+    /// D scripts: what DTrace's notice names once probes are enabled (`script 'PATH'` or
+    /// `description 'TEXT'`), printed as `dtrace: … matched N probes` unless quiet.
+    pub dtrace_notice: Option<String>,
 }
 
 /// Output format of program output (`-f text|json`).

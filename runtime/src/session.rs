@@ -1,6 +1,7 @@
 //! The run loop: load, attach, run BEGIN, carry out ring-buffer actions, stop, END, print, detach.
 
 use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
@@ -9,9 +10,11 @@ use std::time::{Duration, Instant, SystemTime};
 use libbpf_rs::{Link, Object, ProgramInput, ProgramType, RingBufferBuilder};
 
 use ir::printf::Segment;
-use ir::{abi, ActionKind, AttachPoint, Program};
+use ir::{abi, ActionKind, AttachPoint, DtraceOptions, MapId, Program};
 
+use crate::output::dtrace_text::{self, AggValue, Aggregation, SortOptions};
 use crate::output::{bt_json, bt_text, printf};
+use crate::value::{MapEntries, MapSnapshot, Value};
 use crate::{
     attach, child, decode, load, maps, tracefs, Buffering, OutputFormat, RunOptions, RuntimeError,
 };
@@ -77,6 +80,69 @@ struct Handler<'a> {
     format: OutputFormat,
     /// When to flush `out`.
     buffering: Buffering,
+    /// DTrace output (D scripts): its options and per-run state; `None` for bpftrace output.
+    dtrace: Option<DtraceState>,
+}
+
+/// What DTrace output needs to remember during a run.
+struct DtraceState {
+    opts: DtraceOptions,
+    /// `_DTRACE_TESTING` is set: no CPU and ID columns.
+    testing: bool,
+    /// The column header was printed.
+    header_done: Cell<bool>,
+    /// A default record was started and not ended yet (its records are kept after exit()).
+    record_open: Cell<bool>,
+    /// Aggregations printed by `printa` (the exit dump leaves them out).
+    printed: RefCell<HashSet<u32>>,
+    /// `normalize()` factors by map.
+    normal: RefCell<HashMap<u32, u64>>,
+    /// `trunc(@a, n)` by map: keep the n largest (the |n| smallest when negative) when printing.
+    trunc: RefCell<HashMap<u32, i64>>,
+}
+
+/// A D aggregation's snapshot as DTrace's formatter takes it: key columns split by the key's
+/// types, values as [`AggValue`]s.
+fn to_aggregation(program: &Program, id: MapId, snap: &MapSnapshot) -> Aggregation {
+    let key_types = match program.maps.get(id.0 as usize).and_then(|m| m.key.clone()) {
+        Some(ir::Type::Tuple(ts)) => ts,
+        Some(t) => vec![t],
+        None => vec![],
+    };
+    let keys = |k: &Option<Value>| -> Vec<Value> {
+        match k {
+            None => vec![],
+            Some(Value::Tuple(vs)) if key_types.len() != 1 => vs.clone(),
+            Some(v) => vec![v.clone()],
+        }
+    };
+    let as_i64 = |v: &Value| v.as_i128().unwrap_or(0) as i64;
+    let entries = match &snap.entries {
+        MapEntries::Values { entries, .. } => entries
+            .iter()
+            .map(|(k, v)| (keys(k), AggValue::Scalar(as_i64(v))))
+            .collect(),
+        MapEntries::Avg(es) | MapEntries::Stats(es) => es
+            .iter()
+            .map(|(k, a)| {
+                (
+                    keys(k),
+                    AggValue::Avg {
+                        count: a.count,
+                        total: a.total,
+                    },
+                )
+            })
+            .collect(),
+        // Histograms are bpftrace's; D's quantize family is refused before it gets here.
+        MapEntries::Hist { .. } | MapEntries::Lhist { .. } => vec![],
+    };
+    Aggregation {
+        name: snap.name.clone(),
+        key_types,
+        entries,
+        normal: 1,
+    }
 }
 
 impl Handler<'_> {
@@ -161,9 +227,128 @@ impl Handler<'_> {
         }
     }
 
+    /// Aggregation `id` as DTrace prints it now: read, normalized and truncated as asked.
+    fn d_aggregation(&self, d: &DtraceState, id: MapId) -> Result<Aggregation, String> {
+        let snap = maps::snapshot(self.obj, self.program, id)?;
+        let mut agg = to_aggregation(self.program, id, &snap);
+        agg.normal = d.normal.borrow().get(&id.0).copied().unwrap_or(1).max(1);
+        if let Some(&n) = d.trunc.borrow().get(&id.0) {
+            let sort = SortOptions::default();
+            let order: Vec<(Vec<Value>, AggValue)> = dtrace_text::sorted(&agg, sort)
+                .into_iter()
+                .cloned()
+                .collect();
+            let keep = n.unsigned_abs() as usize;
+            agg.entries = if n >= 0 {
+                let skip = order.len().saturating_sub(keep);
+                order.into_iter().skip(skip).collect()
+            } else {
+                order.into_iter().take(keep).collect()
+            };
+        }
+        Ok(agg)
+    }
+
+    /// DTrace's end of tracing: a newline, then every non-empty aggregation not printed by
+    /// `printa`, in order of first appearance.
+    fn d_exit_dump(&self, d: &DtraceState) -> Result<(), String> {
+        let mut aggs = Vec::new();
+        for (i, m) in self.program.maps.iter().enumerate() {
+            if !m.kind.is_per_cpu() || d.printed.borrow().contains(&(i as u32)) {
+                continue;
+            }
+            let agg = self.d_aggregation(d, MapId(i as u32))?;
+            if !agg.entries.is_empty() {
+                aggs.push(agg);
+            }
+        }
+        self.write(&dtrace_text::exit_dump(
+            &aggs,
+            SortOptions::from_options(&d.opts),
+        ));
+        Ok(())
+    }
+
+    /// D's actions (DTrace output only). Returns false for actions handled as in bpftrace.
+    fn handle_d(&self, d: &DtraceState, id: usize, kind: &ActionKind, values: &[Value]) -> bool {
+        let sort = SortOptions::from_options(&d.opts);
+        match kind {
+            ActionKind::RecordStart {
+                probe_id,
+                func_name,
+            } => {
+                if !d.header_done.replace(true) {
+                    self.write(&dtrace_text::header(d.testing));
+                }
+                let cpu = values.first().and_then(Value::as_i128).unwrap_or(0) as u32;
+                self.write(&dtrace_text::record_prefix(
+                    cpu, *probe_id, func_name, d.testing,
+                ));
+                d.record_open.set(true);
+            }
+            ActionKind::RecordEnd => {
+                self.write(dtrace_text::record_end());
+                d.record_open.set(false);
+            }
+            ActionKind::Trace => {
+                if let (Some(v), Some(ty)) = (values.first(), self.program.actions[id].args.first())
+                {
+                    self.write(&dtrace_text::trace(v, ty, d.opts.quiet));
+                }
+            }
+            ActionKind::Printf { .. } => {
+                if let Some(Some(segs)) = self.formats.get(id) {
+                    self.write(&dtrace_text::printf(segs, values));
+                }
+            }
+            ActionKind::Printa { maps: ids, .. } => {
+                let mut aggs = Vec::new();
+                for m in ids {
+                    match self.d_aggregation(d, *m) {
+                        Ok(a) => aggs.push(a),
+                        Err(e) => {
+                            self.warn(&e);
+                            return true;
+                        }
+                    }
+                    d.printed.borrow_mut().insert(m.0);
+                }
+                let text = match self.formats.get(id) {
+                    Some(Some(segs)) => dtrace_text::printa_format(segs, &aggs, sort),
+                    _ => dtrace_text::printa_default(&aggs, sort),
+                };
+                self.write(&text);
+            }
+            ActionKind::Trunc { map } => match values.first().and_then(Value::as_i128) {
+                Some(n) => {
+                    d.trunc.borrow_mut().insert(map.0, n as i64);
+                }
+                None => {
+                    d.trunc.borrow_mut().remove(&map.0);
+                    if let Err(e) = maps::clear(self.obj, self.program, *map) {
+                        self.warn(&e);
+                    }
+                }
+            },
+            ActionKind::Normalize { map } => {
+                let n = values.first().and_then(Value::as_i128).unwrap_or(1);
+                d.normal
+                    .borrow_mut()
+                    .insert(map.0, u64::try_from(n).unwrap_or(1).max(1));
+            }
+            ActionKind::Denormalize { map } => {
+                d.normal.borrow_mut().remove(&map.0);
+            }
+            _ => return false,
+        }
+        true
+    }
+
     /// Carries out one ring-buffer record. Always returns 0 (keep consuming).
     fn handle(&self, record: &[u8]) -> i32 {
-        if self.discard.get() {
+        // After exit(), DTrace still prints the rest of the record that called it.
+        let record_open = self.dtrace.as_ref().is_some_and(|d| d.record_open.get());
+        if self.discard.get() && !record_open {
             return 0;
         }
         let (id, mut values) = match decode::decode_record(self.program, record) {
@@ -178,6 +363,11 @@ impl Handler<'_> {
         let Some(action) = self.program.actions.get(id.0 as usize) else {
             return 0;
         };
+        if let Some(d) = &self.dtrace {
+            if self.handle_d(d, id.0 as usize, &action.kind, &values) {
+                return 0;
+            }
+        }
         match &action.kind {
             ActionKind::Printf { .. } => {
                 if let Some(Some(segs)) = self.formats.get(id.0 as usize) {
@@ -237,7 +427,7 @@ impl Handler<'_> {
             | ActionKind::Denormalize { .. }
             | ActionKind::RecordStart { .. }
             | ActionKind::RecordEnd => {
-                self.warn("this D action is not supported yet");
+                self.warn("this D action needs DTrace output");
             }
             ActionKind::Exit => {
                 let code = values.first().and_then(|v| v.as_i128()).unwrap_or(0);
@@ -264,6 +454,10 @@ fn read_capped(path: &str, max: u64) -> std::io::Result<Vec<u8>> {
 
 /// Parses every printf format once, up front.
 fn parse_formats(program: &Program) -> Result<Vec<Option<Vec<Segment>>>, RuntimeError> {
+    let dialect = match program.config.output {
+        ir::OutputStyle::Dtrace(_) => ir::printf::Dialect::Dtrace,
+        _ => ir::printf::Dialect::Bpftrace,
+    };
     program
         .actions
         .iter()
@@ -271,7 +465,11 @@ fn parse_formats(program: &Program) -> Result<Vec<Option<Vec<Segment>>>, Runtime
             ActionKind::Printf { format }
             | ActionKind::System { format }
             | ActionKind::Cat { format }
-            | ActionKind::Diagnostic { format, .. } => ir::printf::parse_format(format)
+            | ActionKind::Printa {
+                format: Some(format),
+                ..
+            }
+            | ActionKind::Diagnostic { format, .. } => ir::printf::parse_format_in(format, dialect)
                 .map(Some)
                 .map_err(|(_, msg)| {
                     RuntimeError::new(format!("bad printf format: {msg}")).at(a.span)
@@ -364,11 +562,18 @@ pub fn run_timed(
     install_signal_handlers();
     STOP.store(false, Ordering::SeqCst);
     tracefs::ensure_mounted().map_err(RuntimeError::new)?;
-    if matches!(program.config.output, ir::OutputStyle::Dtrace(_)) {
-        return Err(RuntimeError::new(
-            "running D scripts (DTrace output) is not supported yet",
-        ));
-    }
+    let dtrace = match &program.config.output {
+        ir::OutputStyle::Dtrace(o) => Some(DtraceState {
+            opts: o.clone(),
+            testing: std::env::var_os("_DTRACE_TESTING").is_some(),
+            header_done: Cell::new(false),
+            record_open: Cell::new(false),
+            printed: RefCell::new(HashSet::new()),
+            normal: RefCell::new(HashMap::new()),
+            trunc: RefCell::new(HashMap::new()),
+        }),
+        _ => None,
+    };
     let formats = parse_formats(program)?;
     decode::set_str_truncation(program.config.max_strlen, &program.config.str_trunc_trailer);
 
@@ -409,7 +614,16 @@ pub fn run_timed(
     }
     timings.attach = t.elapsed();
 
-    if !opts.quiet && opts.format == OutputFormat::Text {
+    if let Some(d) = &dtrace {
+        // DTrace's notice: `dtrace: script 'PATH' matched N probes` (not when quiet).
+        if let Some(what) = opts.dtrace_notice.as_ref().filter(|_| !d.opts.quiet) {
+            let _ = writeln!(
+                err,
+                "dtrace: {what} matched {count} probe{}",
+                if count == 1 { "" } else { "s" }
+            );
+        }
+    } else if !opts.quiet && opts.format == OutputFormat::Text {
         let _ = writeln!(
             err,
             "Attached {count} probe{}",
@@ -429,6 +643,7 @@ pub fn run_timed(
         err: RefCell::new(err),
         format: opts.format,
         buffering: opts.buffering,
+        dtrace,
     };
     if !opts.quiet && opts.format == OutputFormat::Json {
         handler.write(&bt_json::format_attached(count));
@@ -543,7 +758,11 @@ pub fn run_timed(
         }
         Err(e) => handler.warn(&format!("cannot read the lost-events counter: {e}")),
     }
-    if result.is_ok() && program.config.print_maps_on_exit {
+    if let Some(d) = handler.dtrace.as_ref().filter(|_| result.is_ok()) {
+        if let Err(e) = handler.d_exit_dump(d) {
+            result = Err(RuntimeError::new(e));
+        }
+    } else if result.is_ok() && program.config.print_maps_on_exit {
         match maps::non_empty_snapshots(&obj, program) {
             Ok(snaps) if handler.json() => handler.write(&bt_json::format_exit_dump(&snaps)),
             Ok(snaps) => handler.write(&bt_text::format_exit_dump(&snaps)),

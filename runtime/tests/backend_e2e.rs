@@ -201,6 +201,7 @@ fn run(program: Program, during: impl FnOnce(&Shared)) -> Outcome {
             buffering: runtime::Buffering::Line,
             child: None,
             watch_pid: None,
+            dtrace_notice: None,
         };
         let r = runtime::session::run_timed(&program, &elf, opts, &mut er).map(|(code, t)| {
             eprintln!(

@@ -163,6 +163,7 @@ fn run(program: Program, elf: Vec<u8>, dry_run: bool, during: impl FnOnce(&Share
             buffering: runtime::Buffering::Line,
             child: None,
             watch_pid: None,
+            dtrace_notice: None,
         };
         let r = runtime::session::run_timed(&program, &elf, opts, &mut e).map(|(code, t)| {
             eprintln!(

@@ -376,6 +376,43 @@ pub fn printa_format(segments: &[Segment], aggs: &[Aggregation], sort: SortOptio
     out
 }
 
+/// D's `printf(format, args...)`: each conversion takes the next argument (`*` width and `.*`
+/// precision take one more each, before the value), formatted by [`conversion`] with 64-bit
+/// integers. Missing arguments print as 0.
+pub fn printf(segments: &[Segment], args: &[Value]) -> String {
+    let mut out = String::new();
+    let mut next = args.iter();
+    let take_num = |it: &mut std::slice::Iter<'_, Value>| -> i64 {
+        match it.next() {
+            Some(Value::Int(i)) => *i,
+            Some(Value::Uint(u)) => *u as i64,
+            _ => 0,
+        }
+    };
+    for seg in segments {
+        match seg {
+            Segment::Literal(t) => out.push_str(t),
+            Segment::Conversion(c) => {
+                let mut c = c.clone();
+                if c.width_star {
+                    let w = take_num(&mut next);
+                    if w < 0 {
+                        c.left = true;
+                    }
+                    c.width = Some(w.unsigned_abs() as usize);
+                }
+                if c.precision_star {
+                    let p = take_num(&mut next);
+                    c.precision = usize::try_from(p).ok();
+                }
+                let v = next.next().cloned().unwrap_or(Value::Int(0));
+                out.push_str(&conversion(&c, &v));
+            }
+        }
+    }
+    out
+}
+
 /// One C-style conversion of one value (D's printf: integers are 64-bit whatever the length
 /// modifier). `%a %A %Y %T %k` are printed as plain numbers here; symbolizing and time
 /// formatting belong to the runtime's event handling.
@@ -723,6 +760,21 @@ pub fn llquantize_graph(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn printf_takes_star_widths_and_64_bit_ints() {
+        let segs = ir::printf::parse_format_in("%d|%*d|%s\n", ir::printf::Dialect::Dtrace).unwrap();
+        let out = super::printf(
+            &segs,
+            &[
+                Value::Int(-5_000_000_000),
+                Value::Int(4),
+                Value::Int(7),
+                Value::Str("x".into()),
+            ],
+        );
+        assert_eq!(out, "-5000000000|   7|x\n");
+    }
+
     use super::*;
 
     fn conv(spec: &str) -> Conversion {
