@@ -41,6 +41,12 @@ pub struct Cli {
     /// The program text.
     #[arg(short = 'e', value_name = "PROGRAM")]
     pub expr: Option<String>,
+    /// A DTrace D script file (a FILE ending in `.d` is one too); macro arguments follow.
+    #[arg(short = 's', value_name = "SCRIPT", conflicts_with = "expr")]
+    pub d_script: Option<String>,
+    /// A DTrace D program given as text; macro arguments follow.
+    #[arg(short = 'n', value_name = "D PROGRAM", conflicts_with_all = ["expr", "d_script"])]
+    pub d_expr: Option<String>,
     /// Suppress "Attached N probes" and other status messages.
     #[arg(short = 'q', long = "quiet")]
     pub quiet: bool,
@@ -107,7 +113,7 @@ pub fn parse() -> Result<Cli, ExitCode> {
         }
     };
     let mut rest = std::mem::take(&mut cli.rest).into_iter();
-    if cli.expr.is_none() {
+    if cli.expr.is_none() && cli.d_script.is_none() && cli.d_expr.is_none() {
         cli.file = rest.next();
     }
     cli.params = rest.collect();
@@ -116,4 +122,13 @@ pub fn parse() -> Result<Cli, ExitCode> {
         return Err(ExitCode::from(1));
     }
     Ok(cli)
+}
+
+impl Cli {
+    /// True when the program is DTrace's D: `-s`, `-n`, or a FILE ending in `.d`.
+    pub fn is_d(&self) -> bool {
+        self.d_script.is_some()
+            || self.d_expr.is_some()
+            || self.file.as_deref().is_some_and(|f| f.ends_with(".d"))
+    }
 }

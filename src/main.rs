@@ -26,8 +26,11 @@ fn main() -> ExitCode {
 
 /// Runs the whole pipeline. Diagnostics are printed here and nowhere else; `Err` means "exit 1".
 fn run(cli: &Cli) -> Result<i32, ()> {
-    if cli.list && cli.expr.is_none() {
+    if cli.list && cli.expr.is_none() && !cli.is_d() {
         return list_probes(cli);
+    }
+    if cli.is_d() {
+        return run_d(cli);
     }
     let file = read_program(cli)?;
     let compile_only = cli.emit.is_some();
@@ -157,6 +160,169 @@ fn run(cli: &Cli) -> Result<i32, ()> {
             d = d.with_help(hint);
         }
         eprint!("{}", render(&file, &d));
+    })
+}
+
+/// DTrace's D (`-s FILE`, `-n TEXT`, or a FILE ending in `.d`): the same pipeline with the D
+/// front end, DTrace's diagnostics (`dtrace: failed to compile script PATH: line N: message`)
+/// and DTrace's notice (`dtrace: script 'PATH' matched N probes`).
+fn run_d(cli: &Cli) -> Result<i32, ()> {
+    let (file, path, notice) = if let Some(text) = &cli.d_expr {
+        let file = SourceFile::new(text.clone(), text.clone());
+        (file, text.clone(), format!("description '{text}'"))
+    } else {
+        let path = cli
+            .d_script
+            .clone()
+            .or(cli.file.clone())
+            .unwrap_or_default();
+        let file = match std::fs::read_to_string(&path) {
+            Ok(text) => SourceFile::new(path.clone(), text),
+            Err(e) => {
+                eprintln!("dtrace: failed to open {path}: {e}");
+                return Err(());
+            }
+        };
+        (file, path.clone(), format!("script '{path}'"))
+    };
+    let compile_only = cli.emit.is_some();
+    let global = |msg: String| {
+        eprintln!("dtrace: {msg}");
+    };
+    if !compile_only && !runtime::is_root() {
+        global("oxtrace must run as root (it loads BPF programs)".into());
+        return Err(());
+    }
+    if runtime::is_root() {
+        if let Err(e) = runtime::tracefs::ensure_mounted() {
+            global(e);
+            return Err(());
+        }
+    }
+    let catalog = match ir::catalog::TracefsCatalog::new() {
+        Ok(c) => c,
+        Err(e) => {
+            global(e.to_string());
+            return Err(());
+        }
+    };
+    if let Some(pid) = cli.pid {
+        if !runtime::child::process_exists(pid) {
+            global(format!("failed to grab pid {pid}: No such process"));
+            return Err(());
+        }
+    }
+    let child = match &cli.cmd {
+        Some(cmd) if !compile_only => match runtime::child::HeldChild::spawn(cmd) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                global(e);
+                return Err(());
+            }
+        },
+        _ => None,
+    };
+    // SAFETY: these calls only read the calling process's ids.
+    let process = unsafe {
+        frontend_d::ProcessMacros {
+            pid: i64::from(libc::getpid()),
+            ppid: i64::from(libc::getppid()),
+            uid: i64::from(libc::getuid()),
+            gid: i64::from(libc::getgid()),
+            sid: i64::from(libc::getsid(0)),
+            pgid: i64::from(libc::getpgrp()),
+        }
+    };
+    let options = frontend_d::LowerOptions {
+        catalog: &catalog,
+        macro_args: cli.params.clone(),
+        options: Vec::new(),
+        target: child
+            .as_ref()
+            .map(runtime::child::HeldChild::pid)
+            .or(cli.pid),
+        process,
+        quiet: cli.quiet,
+    };
+    let render = |diags: &[Diagnostic]| {
+        let text = frontend_d::render_errors(&file, diags);
+        if cli.d_expr.is_some() {
+            // -n: DTrace names the description, not a script.
+            let from = format!("dtrace: failed to compile script {path}: ");
+            let to = format!("dtrace: invalid probe specifier {path}: ");
+            eprint!("{}", text.replace(&from, &to));
+        } else {
+            eprint!("{text}");
+        }
+    };
+    let (program, diags) = frontend_d::compile(&file, &options);
+    let shown: Vec<Diagnostic> = diags
+        .iter()
+        .filter(|d| !cli.no_warnings || d.is_error())
+        .cloned()
+        .collect();
+    render(&shown);
+    let Some(program) = program.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
+        return Err(());
+    };
+    let problems = ir::valid::validate(&program);
+    if !problems.is_empty() {
+        render(&problems);
+        return Err(());
+    }
+    if cli.list {
+        print!("{}", list::program_probes(&program));
+        return Ok(0);
+    }
+    if cli.emit == Some(Emit::Ir) {
+        print!("{}", ir::dump::dump_program(&program));
+        return Ok(0);
+    }
+    let backend_options = backend::BackendOptions {
+        ncpus: runtime::possible_cpus(),
+    };
+    if cli.emit == Some(Emit::Llvm) {
+        let text = backend::emit_llvm_ir(&program, &backend_options).map_err(|d| render(&d))?;
+        print!("{text}");
+        return Ok(0);
+    }
+    let object = backend::compile(&program, &backend_options).map_err(|d| render(&d))?;
+    if cli.emit == Some(Emit::Elf) {
+        let mut out = open_output(cli, &file)?;
+        out.write_all(&object.elf)
+            .map_err(|e| global(e.to_string()))?;
+        return Ok(0);
+    }
+    let mut output = open_output(cli, &file)?;
+    if cli.buffering == BufferMode::Full {
+        output = Box::new(std::io::BufWriter::with_capacity(64 * 1024, output));
+    }
+    let options = runtime::RunOptions {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+        dry_run: cli.dry_run,
+        output,
+        format: runtime::OutputFormat::Text,
+        buffering: match cli.buffering {
+            BufferMode::Line => runtime::Buffering::Line,
+            BufferMode::Full => runtime::Buffering::Full,
+            BufferMode::None => runtime::Buffering::None,
+        },
+        child,
+        watch_pid: cli.pid,
+        dtrace_notice: Some(notice),
+    };
+    runtime::run(&program, &object.elf, options).map_err(|e| {
+        let line = e
+            .span
+            .map(|s| format!("line {}: ", file.line_col(s.start).0))
+            .unwrap_or_default();
+        eprintln!("dtrace: {line}{}", e.message);
+        match (e.details, cli.verbose) {
+            (Some(details), true) => eprintln!("{details}"),
+            (Some(_), false) => eprintln!("dtrace: run with -v to see the full verifier log"),
+            (None, _) => {}
+        }
     })
 }
 

@@ -1,4 +1,4 @@
-//! End-to-end tests: every `corpus/e2e/NAME.bt` is run by the real `oxtrace` binary next to the
+//! End-to-end tests: every `corpus/e2e/NAME.bt` (and D script `NAME.d`) is run by the real `oxtrace` binary next to the
 //! `oxtrace-workload` generator, and its stdout (and stderr, when `NAME.err` exists) and exit code
 //! are compared exactly with the expectations. See `tests/support/mod.rs` for the header format.
 //!
@@ -44,7 +44,15 @@ fn e2e_corpus() {
                 continue;
             }
         };
+        if is_bpftrace && support::is_d_script(&case.path) {
+            continue; // D scripts are not bpftrace programs
+        }
         let mut res = run_case(&tool, &case.path, &case.header, &workload());
+        if support::is_d_script(&case.path) {
+            // DTrace's notices name the script as given: compare with its file name.
+            let name = case.path.file_name().unwrap().to_string_lossy();
+            res.stderr = res.stderr.replace(&*case.path.to_string_lossy(), &name);
+        }
         let failures = if is_bpftrace {
             res.stdout = support::bpftrace017::normalize(&res.stdout, &case.source);
             check(&case.header, &res, case.expected_out.as_deref(), None)
@@ -272,4 +280,47 @@ fn compare_is_exact() {
         "trailing whitespace matters"
     );
     assert!(compare("x", "a\n\n", "a\n").is_some(), "blank lines matter");
+}
+
+#[test]
+fn d_program_from_the_command_line() {
+    // `-n 'D program'`: DTrace's description notice; a compile error names the description.
+    if !support::is_root() {
+        eprintln!("SKIPPED d_program_from_the_command_line: not root");
+        return;
+    }
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_oxtrace"))
+            .args(args)
+            .env("_DTRACE_TESTING", "1")
+            .output()
+            .expect("run oxtrace");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let text = "BEGIN { trace(1); exit(0); } END { }";
+    let (code, out, err) = run(&["-n", text]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        err,
+        format!("dtrace: description '{text}' matched 2 probes\n")
+    );
+    assert_eq!(
+        out,
+        format!(
+            "{:>32}\n{:>32}  {:>10}\n{:>32} \n\n",
+            "FUNCTION:NAME", ":BEGIN", 1, ":END"
+        )
+    );
+    let (code, out, err) = run(&["-q", "-n", "BEGIN { trace(1); exit(0); }"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "1\n", ""));
+    let (code, _, err) = run(&["-n", "BEGIN { x = ; }"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err,
+        "dtrace: invalid probe specifier BEGIN { x = ; }: line 1: syntax error near \";\"\n"
+    );
 }

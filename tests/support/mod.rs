@@ -16,6 +16,10 @@
 //! | `timeout` | seconds until the tracer is killed and the case fails | `60` |
 //! | `flags` | extra tracer flags before the program file (e.g. `-q`) | none |
 //!
+//! D scripts (`NAME.d`) are cases too: they run with `_DTRACE_TESTING` set (DTrace's test mode:
+//! no CPU and ID columns, so records do not depend on the CPU), and the program's path in their
+//! stderr is replaced by its file name (DTrace's notices and errors name the script).
+//!
 //! Expected outputs live next to the program: `NAME.out` (stdout, required, compared exactly, the
 //! `__BPFTRACE_NOTIFY_PROBES_ATTACHED` line removed) and `NAME.err` (stderr, optional).
 
@@ -139,7 +143,7 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Loads every `*.bt` in `dir`, sorted by name. `OXTRACE_CASES=a,b` keeps only the named cases.
+/// Loads every `*.bt` and `*.d` in `dir`, sorted by name. `OXTRACE_CASES=a,b` keeps only the named cases.
 pub fn load_cases(dir: &Path) -> Vec<Result<Case, (String, String)>> {
     let filter: Option<Vec<String>> = std::env::var("OXTRACE_CASES")
         .ok()
@@ -147,7 +151,7 @@ pub fn load_cases(dir: &Path) -> Vec<Result<Case, (String, String)>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot read corpus directory {}: {e}", dir.display()))
         .map(|e| e.expect("readdir").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "bt"))
+        .filter(|p| p.extension().is_some_and(|x| x == "bt" || x == "d"))
         .collect();
     paths.sort();
     paths
@@ -277,6 +281,7 @@ pub fn run_case_settle(
         .arg(program)
         .args(&header.args)
         .env(NOTIFY, "1")
+        .envs(is_d_script(program).then_some(("_DTRACE_TESTING", "1")))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -398,6 +403,11 @@ pub fn compare(what: &str, expected: &str, actual: &str) -> Option<String> {
         text.push_str("(a side does not end with a newline)\n");
     }
     Some(text)
+}
+
+/// True for a D script case (`NAME.d`).
+pub fn is_d_script(program: &Path) -> bool {
+    program.extension().is_some_and(|x| x == "d")
 }
 
 /// Checks a finished run against a case's expectations; returns the list of failures.
