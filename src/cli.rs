@@ -41,6 +41,10 @@ pub struct Cli {
     /// The program text.
     #[arg(short = 'e', value_name = "PROGRAM")]
     pub expr: Option<String>,
+    /// A DTrace option for D scripts, `-x name[=value]` (as `#pragma D option`); repeatable.
+    #[arg(short = 'x', value_name = "OPTION[=VALUE]")]
+    pub d_options: Vec<String>,
+
     /// A DTrace D script file (a FILE ending in `.d` is one too); macro arguments follow.
     #[arg(short = 's', value_name = "SCRIPT", conflicts_with = "expr")]
     pub d_script: Option<String>,

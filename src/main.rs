@@ -236,7 +236,14 @@ fn run_d(cli: &Cli) -> Result<i32, ()> {
     let options = frontend_d::LowerOptions {
         catalog: &catalog,
         macro_args: cli.params.clone(),
-        options: Vec::new(),
+        options: cli
+            .d_options
+            .iter()
+            .map(|o| match o.split_once('=') {
+                Some((name, value)) => (name.to_string(), Some(value.to_string())),
+                None => (o.clone(), None),
+            })
+            .collect(),
         target: child
             .as_ref()
             .map(runtime::child::HeldChild::pid)

@@ -317,6 +317,12 @@ fn d_program_from_the_command_line() {
     );
     let (code, out, err) = run(&["-q", "-n", "BEGIN { trace(1); exit(0); }"]);
     assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "1\n", ""));
+    // `-x quiet` is `#pragma D option quiet`; an unknown option is refused.
+    let (code, out, err) = run(&["-x", "quiet", "-n", "BEGIN { trace(1); exit(0); }"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "1\n", ""));
+    let (code, _, err) = run(&["-x", "nosuchopt", "-n", "BEGIN { exit(0); }"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("Invalid option name"), "{err}");
     let (code, _, err) = run(&["-n", "BEGIN { x = ; }"]);
     assert_eq!(code, Some(1));
     assert_eq!(
