@@ -2,33 +2,17 @@
 //! Needs root; skipped otherwise. Tests run one at a time (they share the process's signal
 //! handling and the "worker" thread they filter on).
 
-use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use ir::*;
 use runtime::output::bt_text;
-use runtime::{RunOptions, RuntimeError};
+use runtime::RuntimeError;
+
+mod common;
+use common::{getpgid, getppid_times, root, serial, Outcome, Shared, NOTIFY};
 
 const S: Span = Span::DUMMY;
-const NOTIFY: &str = "__BPFTRACE_NOTIFY_PROBES_ATTACHED\n";
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn root() -> bool {
-    if !runtime::is_root() {
-        eprintln!("skipped: needs root");
-        return false;
-    }
-    std::env::set_var("__BPFTRACE_NOTIFY_PROBES_ATTACHED", "1");
-    true
-}
 
 // ---- a small IR builder -------------------------------------------------------------------
 
@@ -141,91 +125,10 @@ fn tracepoint(category: &str, name: &str) -> AttachPoint {
 
 // ---- running ------------------------------------------------------------------------------
 
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>, Arc<AtomicBool>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Shared {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
-    }
-    fn wait_for(&self, needle: &str) {
-        let t = Instant::now();
-        while !self.text().contains(needle) {
-            assert!(
-                !self.1.load(Ordering::SeqCst),
-                "the session ended before {needle:?}; have {:?}",
-                self.text()
-            );
-            assert!(
-                t.elapsed() < Duration::from_secs(20),
-                "timed out waiting for {needle:?}; have {:?}",
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-}
-
-struct Outcome {
-    result: Result<i32, RuntimeError>,
-    stdout: String,
-    stderr: String,
-}
-
+/// Compiles `program` with the backend and runs it (see [`common::run`]).
 fn run(program: Program, during: impl FnOnce(&Shared)) -> Outcome {
     let elf = Prog(program.clone()).elf();
-    let out = Shared::default();
-    let err = Shared::default();
-    let (o, mut er) = (out.clone(), err.clone());
-    let handle = std::thread::spawn(move || {
-        let done = o.1.clone();
-        let opts = RunOptions {
-            quiet: false,
-            verbose: false,
-            dry_run: false,
-            output: Box::new(o),
-            format: runtime::OutputFormat::Text,
-            buffering: runtime::Buffering::Line,
-            child: None,
-            watch_pid: None,
-            dtrace_notice: None,
-        };
-        let r = runtime::session::run_timed(&program, &elf, opts, &mut er).map(|(code, t)| {
-            eprintln!(
-                "load {:?}, attach {:?}, detach {:?}",
-                t.load, t.attach, t.detach
-            );
-            code
-        });
-        done.store(true, Ordering::SeqCst);
-        r
-    });
-    let watched = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| during(&out)));
-    let result = handle
-        .join()
-        .unwrap_or_else(|_| Err(RuntimeError::new("session panicked")));
-    if let Err(p) = watched {
-        eprintln!("session result: {result:?}\nstderr: {}", err.text());
-        std::panic::resume_unwind(p);
-    }
-    Outcome {
-        result,
-        stdout: out.text(),
-        stderr: err.text(),
-    }
+    common::run(program, elf, false, during)
 }
 
 /// A thread named "oxtworker" that reports its tid, then runs `work` when told to.
@@ -258,18 +161,6 @@ impl Worker {
         let _ = self.go.send(());
         let _ = self.handle.join();
     }
-}
-
-fn getppid_times(n: usize) {
-    for _ in 0..n {
-        // SAFETY: getppid has no preconditions.
-        unsafe { libc::syscall(libc::SYS_getppid) };
-    }
-}
-
-fn getpgid() {
-    // SAFETY: getpgid(0) only reads the caller's process group.
-    unsafe { libc::syscall(libc::SYS_getpgid, 0) };
 }
 
 /// A function for the uprobe test to attach to.

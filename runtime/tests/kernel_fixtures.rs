@@ -6,66 +6,16 @@
 //! The tests share the task name "oxtfixture" that the fixtures filter on, so they run one at a
 //! time.
 
-use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
-
 use ir::{
     Action, ActionKind, AttachPoint, AttachSite, Config, MapDecl, MapKind, Probe, Program, Span,
     Type,
 };
 use runtime::output::bt_text;
 use runtime::value::{MapEntries, MapSnapshot, Value};
-use runtime::{RunOptions, RuntimeError};
+use runtime::RuntimeError;
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-const NOTIFY: &str = "__BPFTRACE_NOTIFY_PROBES_ATTACHED\n";
-
-/// A `Write` whose bytes the test can read while the session runs.
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>, Arc<AtomicBool>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Shared {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
-    }
-
-    fn wait_for(&self, needle: &str) {
-        let t = Instant::now();
-        while !self.text().contains(needle) {
-            assert!(
-                !self.1.load(Ordering::SeqCst),
-                "the session ended before {needle:?}; have {:?}",
-                self.text()
-            );
-            assert!(
-                t.elapsed() < Duration::from_secs(20),
-                "timed out waiting for {needle:?}; have {:?}",
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-}
+mod common;
+use common::{getpgid, getppid_times, root, run, serial, NOTIFY};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}.o", env!("CARGO_MANIFEST_DIR"));
@@ -132,64 +82,6 @@ fn program(probes: Vec<Probe>, maps: Vec<MapDecl>, actions: Vec<Action>) -> Prog
     }
 }
 
-fn root() -> bool {
-    if !runtime::is_root() {
-        eprintln!("skipped: needs root");
-        return false;
-    }
-    std::env::set_var("__BPFTRACE_NOTIFY_PROBES_ATTACHED", "1");
-    true
-}
-
-struct Outcome {
-    result: Result<i32, RuntimeError>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `program` on a thread; `during` gets the live stdout while it runs.
-fn run(program: Program, elf: Vec<u8>, dry_run: bool, during: impl FnOnce(&Shared)) -> Outcome {
-    let out = Shared::default();
-    let err = Shared::default();
-    let (o, mut e) = (out.clone(), err.clone());
-    let handle = std::thread::spawn(move || {
-        let done = o.1.clone();
-        let opts = RunOptions {
-            quiet: false,
-            verbose: false,
-            dry_run,
-            output: Box::new(o),
-            format: runtime::OutputFormat::Text,
-            buffering: runtime::Buffering::Line,
-            child: None,
-            watch_pid: None,
-            dtrace_notice: None,
-        };
-        let r = runtime::session::run_timed(&program, &elf, opts, &mut e).map(|(code, t)| {
-            eprintln!(
-                "load {:?}, attach {:?}, detach {:?}",
-                t.load, t.attach, t.detach
-            );
-            code
-        });
-        done.store(true, Ordering::SeqCst);
-        r
-    });
-    let watched = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| during(&out)));
-    let result = handle
-        .join()
-        .unwrap_or_else(|_| Err(RuntimeError::new("session panicked")));
-    if let Err(p) = watched {
-        eprintln!("session result: {result:?}\nstderr: {}", err.text());
-        std::panic::resume_unwind(p);
-    }
-    Outcome {
-        result,
-        stdout: out.text(),
-        stderr: err.text(),
-    }
-}
-
 /// Runs `f` on a thread named "oxtfixture" (the fixtures' filter).
 fn as_fixture_task(f: impl FnOnce() + Send + 'static) {
     let t = std::thread::Builder::new()
@@ -198,18 +90,6 @@ fn as_fixture_task(f: impl FnOnce() + Send + 'static) {
     if let Ok(t) = t {
         let _ = t.join();
     }
-}
-
-fn getppid_times(n: usize) {
-    for _ in 0..n {
-        // SAFETY: getppid has no arguments and cannot fail.
-        unsafe { libc::syscall(libc::SYS_getppid) };
-    }
-}
-
-fn getpgid() {
-    // SAFETY: getpgid(0) only reads the caller's process group.
-    unsafe { libc::syscall(libc::SYS_getpgid, 0) };
 }
 
 fn begin_printf_program() -> Program {
