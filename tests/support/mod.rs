@@ -261,9 +261,10 @@ pub fn run_case(tool: &[String], program: &Path, header: &Header, workload: &Pat
     run_case_settle(tool, program, header, workload, Duration::ZERO)
 }
 
-/// [`run_case`], waiting `settle` between the notify line and the workload. Used only for the
-/// bpftrace 0.17 reference, which occasionally missed a workload's first events when started
-/// right after its notify line (seen once in ~50 runs of the differential corpus).
+/// [`run_case`], waiting `settle` between the notify line and the workload and again between the
+/// workload's end and SIGINT. Used only for the bpftrace 0.17 reference, which occasionally
+/// missed a workload's events when it started right after its notify line, or when SIGINT came
+/// before it had polled its perf buffers (`d13_ternary_printf`, a few times in ~100 runs).
 pub fn run_case_settle(
     tool: &[String],
     program: &Path,
@@ -358,6 +359,9 @@ pub fn run_case_settle(
 
     if status.is_none() && !res.timed_out {
         if header.stop == Stop::Sigint {
+            // bpftrace 0.17 drops perf-buffer events it has not polled yet when SIGINT comes
+            // right after the workload; `settle` gives the reference time to read them.
+            thread::sleep(settle);
             // Only the tracer itself, as a user's Ctrl-C would reach it.
             if let Ok(None) = child.try_wait() {
                 // SAFETY: kill(2) on our own child.
