@@ -57,6 +57,7 @@ fn wait_attached(stdout: &mut impl BufRead) -> String {
 
 #[test]
 fn dash_c_runs_the_held_child_and_cpid_is_its_pid() {
+    let _machine = support::machine_lock();
     if skip("dash_c") {
         return;
     }
@@ -77,6 +78,7 @@ fn dash_c_runs_the_held_child_and_cpid_is_its_pid() {
 
 #[test]
 fn cpid_without_dash_c_is_an_error() {
+    let _machine = support::machine_lock();
     if skip("cpid_without_dash_c") {
         return;
     }
@@ -90,6 +92,7 @@ fn cpid_without_dash_c_is_an_error() {
 
 #[test]
 fn dash_p_filters_every_probe_and_exits_with_the_process() {
+    let _machine = support::machine_lock();
     if skip("dash_p") {
         return;
     }
@@ -141,6 +144,7 @@ fn dash_p_filters_every_probe_and_exits_with_the_process() {
 
 #[test]
 fn dash_p_of_a_missing_process_is_an_error() {
+    let _machine = support::machine_lock();
     if skip("dash_p_missing") {
         return;
     }
@@ -151,6 +155,7 @@ fn dash_p_of_a_missing_process_is_an_error() {
 
 #[test]
 fn sigusr1_prints_maps_now() {
+    let _machine = support::machine_lock();
     if skip("sigusr1") {
         return;
     }
@@ -198,6 +203,7 @@ fn sigusr1_prints_maps_now() {
 
 #[test]
 fn listing_a_tracepoint() {
+    let _machine = support::machine_lock();
     if skip("listing") {
         return;
     }
@@ -220,6 +226,7 @@ fn listing_a_tracepoint() {
 
 #[test]
 fn listing_a_program_and_a_binary() {
+    let _machine = support::machine_lock();
     if skip("listing_program") {
         return;
     }
@@ -241,6 +248,7 @@ fn listing_a_program_and_a_binary() {
 
 #[test]
 fn no_warnings_silences_compile_warnings() {
+    let _machine = support::machine_lock();
     if skip("no_warnings") {
         return;
     }
@@ -254,6 +262,7 @@ fn no_warnings_silences_compile_warnings() {
 
 #[test]
 fn buffering_modes_give_the_same_output() {
+    let _machine = support::machine_lock();
     if skip("buffering") {
         return;
     }

@@ -272,6 +272,7 @@ pub fn run_case_settle(
     workload: &Path,
     settle: Duration,
 ) -> RunResult {
+    let _machine = machine_lock();
     use std::os::unix::process::{CommandExt, ExitStatusExt};
     let start = Instant::now();
     let deadline = start + header.timeout;
@@ -443,6 +444,24 @@ pub fn check(
         failures.push(format!("(stderr, not compared)\n{}", res.stderr));
     }
     failures
+}
+
+/// Path of the lock file that serialises kernel tests across processes.
+pub const MACHINE_LOCK: &str = "/tmp/oxtrace-kernel-tests.lock";
+
+/// Takes the machine-wide lock for one traced run (released when the file is dropped). Runs of
+/// different test binaries, or of two engineers' suites at once, would otherwise see each
+/// other's workload events (the workloads share the comm `oxtwl`) and exact counts would break.
+pub fn machine_lock() -> Option<std::fs::File> {
+    use std::os::unix::io::AsRawFd;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(MACHINE_LOCK)
+        .ok()?;
+    // SAFETY: flock on a descriptor we own; blocks until the lock is ours.
+    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+    Some(file)
 }
 
 pub fn is_root() -> bool {

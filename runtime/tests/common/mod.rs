@@ -16,8 +16,23 @@ pub const NOTIFY: &str = "__BPFTRACE_NOTIFY_PROBES_ATTACHED\n";
 static SERIAL: Mutex<()> = Mutex::new(());
 
 /// One session at a time: the tests filter events by thread, and counts must be exact.
-pub fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+/// Also takes the machine-wide lock (`/tmp/oxtrace-kernel-tests.lock`) that the workspace's
+/// end-to-end tests take, so suites run at the same time by different processes don't mix.
+pub fn serial() -> (MutexGuard<'static, ()>, Option<std::fs::File>) {
+    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    (guard, machine_lock())
+}
+
+fn machine_lock() -> Option<std::fs::File> {
+    use std::os::unix::io::AsRawFd;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open("/tmp/oxtrace-kernel-tests.lock")
+        .ok()?;
+    // SAFETY: flock on a descriptor we own; blocks until the lock is ours.
+    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+    Some(file)
 }
 
 /// True when running as root (otherwise the test prints that it is skipped); turns on the
