@@ -25,6 +25,11 @@ use crate::types::{round_up, StructLayout, Type};
 
 /// ELF name of the BPF ring buffer that carries action records.
 pub const EVENTS_MAP: &str = "oxt_events";
+
+/// The most array elements `join()` reads (bpftrace's limit too).
+pub const JOIN_MAX_ARGS: u32 = 16;
+/// The size in bytes (NUL included) of each string `join()` reads.
+pub const JOIN_STR_SIZE: u32 = 256;
 /// ELF name of the per-CPU array (one `u64` slot) that counts records lost because the ring
 /// buffer was full.
 pub const LOST_MAP: &str = "oxt_lost";

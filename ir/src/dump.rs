@@ -111,6 +111,7 @@ fn action_line(p: &Program, a: &Action) -> String {
         ActionKind::Zero { map } => format!("zero {}", map_name(*map)),
         ActionKind::System { format } => format!("system {format:?}"),
         ActionKind::Cat { format } => format!("cat {format:?}"),
+        ActionKind::Join { separator } => format!("join {separator:?}"),
         ActionKind::Diagnostic { format, error, .. } => {
             format!("{} {format:?}", if *error { "errorf" } else { "warnf" })
         }

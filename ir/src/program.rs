@@ -285,6 +285,11 @@ pub enum ActionKind {
     System { format: String },
     /// `cat(format, args...)`: print the contents of the file the formatted text names.
     Cat { format: String },
+    /// `join(array[, separator])`: print the strings an array of string pointers (such as
+    /// `argv`) points to, separated by `separator`, then a newline. The arguments come in
+    /// pairs `(pointer as uint64, string)`, [`crate::abi::JOIN_MAX_ARGS`] of them; the strings
+    /// end at the first null pointer.
+    Join { separator: String },
     /// `errorf(format, args...)` (`error: true`) or `warnf(...)`: print the formatted message on
     /// stderr after `location` (`file:line:col-col`), as `LOCATION: ERROR: message`.
     Diagnostic {

@@ -420,6 +420,14 @@ impl Handler<'_> {
                 let text = printf::format(segs, &values);
                 self.user_action(&action.kind, &text);
             }
+            ActionKind::Join { separator } => {
+                let text = join_text(&values, separator);
+                if self.json() {
+                    self.write(&bt_json::format_join(&text));
+                } else {
+                    self.write(&(text + "\n"));
+                }
+            }
             ActionKind::Trace
             | ActionKind::Printa { .. }
             | ActionKind::Trunc { .. }
@@ -439,6 +447,23 @@ impl Handler<'_> {
         }
         0
     }
+}
+
+/// The text `join()` prints (without its newline): the strings of the `(pointer, string)` pairs
+/// up to the first null pointer, separated by `separator`.
+fn join_text(values: &[Value], separator: &str) -> String {
+    let mut parts = Vec::new();
+    for pair in values.chunks(2) {
+        let [ptr, s] = pair else { break };
+        if ptr.as_i128().unwrap_or(0) == 0 {
+            break;
+        }
+        parts.push(match s {
+            Value::Str(s) => s.as_str(),
+            _ => "",
+        });
+    }
+    parts.join(separator)
 }
 
 /// The most bytes `cat()` prints of a file (bpftrace's `max_cat_bytes`).

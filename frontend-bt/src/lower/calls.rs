@@ -48,7 +48,6 @@ const KNOWN: &[&str] = &[
 
 /// Functions that oxtrace knows by name but cannot run yet.
 const NOT_YET: &[&str] = &[
-    "join",
     "override",
     "path",
     "kptr",
@@ -342,7 +341,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn lower_str(
+    pub(super) fn lower_str(
         &mut self,
         args: &[ast::Expr],
         span: Span,

@@ -33,7 +33,7 @@ pub(crate) const VALUE_FUNCTIONS: &[&str] = &[
 ];
 
 /// The statement functions [`Lowerer::lower_more_stmt`] lowers.
-pub(crate) const STMT_FUNCTIONS: &[&str] = &["system", "cat", "errorf", "warnf", "assert"];
+pub(crate) const STMT_FUNCTIONS: &[&str] = &["system", "cat", "errorf", "warnf", "assert", "join"];
 
 /// `AF_INET` and `AF_INET6`.
 const AF_INET: i64 = 2;
@@ -444,6 +444,7 @@ impl Lowerer<'_> {
         out: &mut Block,
     ) {
         match f {
+            "join" => self.lower_join(args, span, ctx, scopes, out),
             "assert" => {
                 let [cond, msg] = args else {
                     self.error(span, "assert() takes a condition and a message");
@@ -511,6 +512,98 @@ impl Lowerer<'_> {
         }
     }
 
+    /// `join(array[, separator])`: reads up to [`ir::abi::JOIN_MAX_ARGS`] pointers of the array
+    /// and the strings they point to; the runtime prints them up to the first null pointer.
+    fn lower_join(
+        &mut self,
+        args: &[ast::Expr],
+        span: Span,
+        ctx: &ProbeContext,
+        scopes: &mut Scopes,
+        out: &mut Block,
+    ) {
+        let (array, separator) = match args {
+            [a] => (a, " ".to_string()),
+            [a, ast::Expr {
+                kind: ast::ExprKind::Str(s),
+                ..
+            }] => (a, String::from_utf8_lossy(&s.0).into_owned()),
+            [_, sep] => {
+                self.error(sep.span, "join()'s separator must be a string literal");
+                return;
+            }
+            _ => {
+                self.error(
+                    span,
+                    format!(
+                        "join() takes an array of strings and an optional separator, got {} arguments",
+                        args.len()
+                    ),
+                );
+                return;
+            }
+        };
+        let before = self.diags.len();
+        let first = self.lower_expr(array, ctx, scopes);
+        if self.diags.len() > before {
+            return; // reported once, not once per element
+        }
+        let element_ok = match &first.ty {
+            Type::Ptr { pointee, .. } => {
+                matches!(pointee.as_ref(), Type::Ptr { .. } | Type::Int(_))
+            }
+            Type::Int(_) => true,
+            _ => false,
+        };
+        if !element_ok {
+            self.error(
+                array.span,
+                format!(
+                    "join() needs an array of string pointers such as `char **`, not {}",
+                    first.ty
+                ),
+            );
+            return;
+        }
+        let at = |i: u32| {
+            if matches!(first.ty, Type::Int(_)) {
+                // An integer address: read it as `char **`.
+                let ty = |kind| ast::Type {
+                    kind,
+                    span: array.span,
+                };
+                let char_pp = ty(ast::TypeKind::Pointer(Box::new(ty(
+                    ast::TypeKind::Pointer(Box::new(ty(ast::TypeKind::Named("int8".into())))),
+                ))));
+                let cast = ast::Expr {
+                    kind: ast::ExprKind::Cast {
+                        ty: char_pp,
+                        expr: Box::new(array.clone()),
+                    },
+                    span: array.span,
+                };
+                index(cast, i)
+            } else {
+                index(array.clone(), i)
+            }
+        };
+        let mut values = Vec::new();
+        for i in 0..ir::abi::JOIN_MAX_ARGS {
+            let element = at(i);
+            let ptr = self.lower_expr(&element, ctx, scopes);
+            values.push(coerce(ptr, &Type::U64));
+            let size = ast::Expr {
+                kind: ast::ExprKind::Int {
+                    value: u64::from(ir::abi::JOIN_STR_SIZE - 1),
+                    unit: None,
+                },
+                span: array.span,
+            };
+            values.push(self.lower_str(&[element, size], array.span, ctx, scopes));
+        }
+        self.emit_action(ActionKind::Join { separator }, values, span, out);
+    }
+
     /// Turns the printf action emitted by the last statement of `stmts` into another kind.
     fn rekind_last(&mut self, stmts: &[Stmt], kind: impl FnOnce(String) -> ActionKind) {
         if let Some(Stmt {
@@ -535,6 +628,24 @@ impl Lowerer<'_> {
             span,
         });
         out.push(Stmt::new(StmtKind::Emit { action: id, args }, span));
+    }
+}
+
+/// `base[i]` in the AST.
+fn index(base: ast::Expr, i: u32) -> ast::Expr {
+    let span = base.span;
+    ast::Expr {
+        kind: ast::ExprKind::Index {
+            base: Box::new(base),
+            index: Box::new(ast::Expr {
+                kind: ast::ExprKind::Int {
+                    value: u64::from(i),
+                    unit: None,
+                },
+                span,
+            }),
+        },
+        span,
     }
 }
 

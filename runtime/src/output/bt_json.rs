@@ -135,6 +135,11 @@ pub fn format_printf(text: &str) -> String {
     line("printf", &string(text))
 }
 
+/// `join()` output: `{"type": "join", "data": "TEXT"}` (the joined strings, no newline).
+pub fn format_join(text: &str) -> String {
+    line("join", &string(text))
+}
+
 /// `print(v)` of a non-map value: `{"type": "value", "data": V}`.
 pub fn format_value_line(v: &Value) -> String {
     let mut data = String::new();
