@@ -7,8 +7,25 @@
 //!   write PATH SIZE N     open PATH write-only, N x write(fd, buf, SIZE) of 'x' bytes, close
 //!   open PATH N           N x (openat(AT_FDCWD, PATH, O_RDONLY), close if it succeeded)
 //!   sleep-ms N            nanosleep N milliseconds
+//!   exec PATH ARGS        fork; the child execve()s PATH with argv[0] = PATH and the
+//!                         comma-separated ARGS (`-` for none), the parent waits for it
+//!   kill SIG TARGET       kill(TARGET, SIG); TARGET is a number or `child` (a forked child
+//!                         that waits in pause(); killed with SIGKILL afterwards if still alive)
+//!   threads N             start N threads through libc's pthread_create and join them
+//!   fork N                N x (fork; the child exits 0 at once; wait for it)
+//!   tcp PORT N            listen on 127.0.0.1:PORT, then N x (connect, accept, close both)
+//!   tcp-refused PORT      connect to 127.0.0.1:PORT where nothing listens (the peer resets)
+//!   fsync PATH SIZE N     N x (creat/truncate PATH, write SIZE bytes of 'x', fsync, close)
+//!   stat PATH N           N x stat(PATH) (the newstat syscall)
+//!   setuid UID            setuid(UID)
+//!   bash LINE             pipe LINE (spaces as `_`) into an interactive `bash --norc -i`,
+//!                         which reads it with readline; wait for it
 //!   exit N                exit_group(N) right now (later steps are not run)
 //! ```
+//!
+//! Every step that starts other processes or threads (exec, kill child, threads, fork, bash)
+//! does so after the rename, so they inherit the comm; `exec` replaces it with the program's
+//! name and `bash` runs as `bash`.
 //!
 //! All steps are parsed and validated first; then the process renames itself to NAME (default
 //! `oxtwl`, via `prctl(PR_SET_NAME)`) so that programs can filter with `/comm == "oxtwl"/`, and
@@ -27,11 +44,23 @@ enum Step {
     Write(CString, usize, u64),
     Open(CString, u64),
     SleepMs(u64),
+    Exec(CString, Vec<CString>),
+    Kill(i32, Option<i32>),
+    Threads(u64),
+    Fork(u64),
+    Tcp(u16, u64),
+    TcpRefused(u16),
+    Fsync(CString, usize, u64),
+    Stat(CString, u64),
+    Setuid(u32),
+    Bash(String),
     Exit(i32),
 }
 
 const USAGE: &str = "usage: oxtrace-workload [--comm NAME] STEP...\n\
-  steps: getppid N | read PATH SIZE N | write PATH SIZE N | open PATH N | sleep-ms N | exit N";
+  steps: getppid N | read PATH SIZE N | write PATH SIZE N | open PATH N | sleep-ms N |\n\
+         exec PATH ARGS | kill SIG TARGET | threads N | fork N | tcp PORT N | tcp-refused PORT |\n\
+         fsync PATH SIZE N | stat PATH N | setuid UID | bash LINE | exit N";
 
 fn parse(args: &[String]) -> Result<(String, Vec<Step>), String> {
     let mut comm = "oxtwl".to_string();
@@ -79,6 +108,44 @@ fn parse(args: &[String]) -> Result<(String, Vec<Step>), String> {
                 Step::Open(p, num(next(&mut it, "N", w)?, w)?)
             }
             "sleep-ms" => Step::SleepMs(num(next(&mut it, "N", w)?, w)?),
+            "exec" => {
+                let p = path(next(&mut it, "PATH", w)?)?;
+                let args = next(&mut it, "ARGS", w)?;
+                let args = if args == "-" {
+                    vec![]
+                } else {
+                    args.split(',').map(path).collect::<Result<_, _>>()?
+                };
+                Step::Exec(p, args)
+            }
+            "kill" => {
+                let sig = num(next(&mut it, "SIG", w)?, w)?;
+                let target = next(&mut it, "TARGET", w)?;
+                let target = if target == "child" {
+                    None
+                } else {
+                    Some(num(target, w)?)
+                };
+                Step::Kill(sig, target)
+            }
+            "threads" => Step::Threads(num(next(&mut it, "N", w)?, w)?),
+            "fork" => Step::Fork(num(next(&mut it, "N", w)?, w)?),
+            "tcp" => {
+                let port = num(next(&mut it, "PORT", w)?, w)?;
+                Step::Tcp(port, num(next(&mut it, "N", w)?, w)?)
+            }
+            "tcp-refused" => Step::TcpRefused(num(next(&mut it, "PORT", w)?, w)?),
+            "fsync" => {
+                let p = path(next(&mut it, "PATH", w)?)?;
+                let size = num(next(&mut it, "SIZE", w)?, w)?;
+                Step::Fsync(p, size, num(next(&mut it, "N", w)?, w)?)
+            }
+            "stat" => {
+                let p = path(next(&mut it, "PATH", w)?)?;
+                Step::Stat(p, num(next(&mut it, "N", w)?, w)?)
+            }
+            "setuid" => Step::Setuid(num(next(&mut it, "UID", w)?, w)?),
+            "bash" => Step::Bash(next(&mut it, "LINE", w)?.replace('_', " ")),
             "exit" => Step::Exit(num(next(&mut it, "N", w)?, w)?),
             other => return Err(format!("unknown step '{other}'")),
         };
@@ -106,6 +173,109 @@ fn open(path: &CString, flags: libc::c_int) -> Result<libc::c_long, String> {
         ));
     }
     Ok(fd)
+}
+
+/// The calling thread's last errno as a message.
+fn os_error(what: &str) -> String {
+    format!("{what}: {}", std::io::Error::last_os_error())
+}
+
+/// fork(); in the child runs `child` and exits with its result (never returns there).
+fn fork_with(child: impl FnOnce() -> i32) -> Result<libc::pid_t, String> {
+    // SAFETY: the workload is single-threaded when it forks (threads are joined in their step);
+    // the child only makes raw syscalls before it exits or execs.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(os_error("fork"));
+    }
+    if pid == 0 {
+        let code = child();
+        // SAFETY: ends the child without running the parent's atexit handlers twice.
+        unsafe { libc::_exit(code) };
+    }
+    Ok(pid)
+}
+
+fn wait_for(pid: libc::pid_t) {
+    let mut status = 0;
+    // SAFETY: pid is our child; status is a valid out pointer.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+}
+
+/// A TCP socket address 127.0.0.1:port.
+fn loopback(port: u16) -> libc::sockaddr_in {
+    libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
+        },
+        sin_zero: [0; 8],
+    }
+}
+
+fn tcp_socket() -> Result<libc::c_int, String> {
+    // SAFETY: plain socket(2).
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(os_error("socket"));
+    }
+    Ok(fd)
+}
+
+/// connect(2) to 127.0.0.1:port; the raw return value.
+fn connect(fd: libc::c_int, port: u16) -> libc::c_int {
+    let addr = loopback(port);
+    // SAFETY: addr is a valid sockaddr_in of the given length.
+    unsafe {
+        libc::connect(
+            fd,
+            &addr as *const libc::sockaddr_in as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        )
+    }
+}
+
+fn tcp_round_trips(port: u16, n: u64) -> Result<(), String> {
+    let listener = tcp_socket()?;
+    let one: libc::c_int = 1;
+    let addr = loopback(port);
+    // SAFETY: valid option value and address pointers with their lengths.
+    let ok = unsafe {
+        libc::setsockopt(
+            listener,
+            libc::SOL_SOCKET,
+            libc::SO_REUSEADDR,
+            &one as *const libc::c_int as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        ) == 0
+            && libc::bind(
+                listener,
+                &addr as *const libc::sockaddr_in as *const libc::sockaddr,
+                std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+            ) == 0
+            && libc::listen(listener, 16) == 0
+    };
+    if !ok {
+        let e = os_error(&format!("listen on 127.0.0.1:{port}"));
+        close(listener as libc::c_long);
+        return Err(e);
+    }
+    for _ in 0..n {
+        let client = tcp_socket()?;
+        if connect(client, port) != 0 {
+            return Err(os_error("connect"));
+        }
+        // SAFETY: accept with NULL address pointers.
+        let server = unsafe { libc::accept(listener, std::ptr::null_mut(), std::ptr::null_mut()) };
+        if server < 0 {
+            return Err(os_error("accept"));
+        }
+        close(client as libc::c_long);
+        close(server as libc::c_long);
+    }
+    close(listener as libc::c_long);
+    Ok(())
 }
 
 fn close(fd: libc::c_long) {
@@ -170,6 +340,103 @@ fn run(steps: &[Step]) -> Result<(), String> {
                         std::ptr::null_mut::<libc::timespec>(),
                     )
                 };
+            }
+            Step::Exec(path, args) => {
+                let mut argv: Vec<*const libc::c_char> = vec![path.as_ptr()];
+                argv.extend(args.iter().map(|a| a.as_ptr()));
+                argv.push(std::ptr::null());
+                let envp: [*const libc::c_char; 1] = [std::ptr::null()];
+                let child = fork_with(|| {
+                    // SAFETY: argv and envp are NULL-terminated arrays of valid C strings.
+                    unsafe {
+                        libc::syscall(
+                            libc::SYS_execve,
+                            path.as_ptr(),
+                            argv.as_ptr(),
+                            envp.as_ptr(),
+                        )
+                    };
+                    127
+                })?;
+                wait_for(child);
+            }
+            Step::Kill(sig, target) => {
+                let (pid, child) = match target {
+                    Some(pid) => (*pid, None),
+                    None => {
+                        let c = fork_with(|| loop {
+                            // SAFETY: pause has no arguments.
+                            unsafe { libc::pause() };
+                        })?;
+                        (c, Some(c))
+                    }
+                };
+                // SAFETY: plain kill(2); failures are the traced result.
+                unsafe { libc::syscall(libc::SYS_kill, pid, *sig) };
+                if let Some(c) = child {
+                    // SAFETY: our own child; ESRCH when the signal already ended it is fine.
+                    unsafe { libc::kill(c, libc::SIGKILL) };
+                    wait_for(c);
+                }
+            }
+            Step::Threads(n) => {
+                let handles: Vec<_> = (0..*n).map(|_| std::thread::spawn(|| {})).collect();
+                for h in handles {
+                    h.join().map_err(|_| "a thread panicked".to_string())?;
+                }
+            }
+            Step::Fork(n) => {
+                for _ in 0..*n {
+                    let c = fork_with(|| 0)?;
+                    wait_for(c);
+                }
+            }
+            Step::Tcp(port, n) => tcp_round_trips(*port, *n)?,
+            Step::TcpRefused(port) => {
+                let fd = tcp_socket()?;
+                if connect(fd, *port) == 0 {
+                    return Err(format!("something listens on 127.0.0.1:{port}"));
+                }
+                close(fd as libc::c_long);
+            }
+            Step::Fsync(path, size, n) => {
+                let buf = vec![b'x'; *size];
+                for _ in 0..*n {
+                    let fd = open(path, libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC)?;
+                    // SAFETY: buf is valid for `size` bytes of reads.
+                    unsafe { libc::syscall(libc::SYS_write, fd, buf.as_ptr(), *size) };
+                    // SAFETY: fd is open.
+                    if unsafe { libc::syscall(libc::SYS_fsync, fd) } != 0 {
+                        return Err(os_error("fsync"));
+                    }
+                    close(fd);
+                }
+            }
+            Step::Stat(path, n) => {
+                // SAFETY: an all-zero `stat` is a valid buffer for the kernel to fill.
+                let mut st: libc::stat = unsafe { std::mem::zeroed() };
+                for _ in 0..*n {
+                    // SAFETY: path is a valid C string, st a valid out buffer.
+                    unsafe { libc::syscall(libc::SYS_stat, path.as_ptr(), &mut st) };
+                }
+            }
+            Step::Setuid(uid) => {
+                // SAFETY: setuid(2); the result is what the tracer observes.
+                unsafe { libc::syscall(libc::SYS_setuid, *uid) };
+            }
+            Step::Bash(line) => {
+                use std::io::Write;
+                let mut child = std::process::Command::new("/bin/bash")
+                    .args(["--norc", "--noprofile", "-i"])
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .map_err(|e| format!("bash: {e}"))?;
+                if let Some(mut stdin) = child.stdin.take() {
+                    writeln!(stdin, "{line}").map_err(|e| format!("bash stdin: {e}"))?;
+                }
+                child.wait().map_err(|e| format!("bash: {e}"))?;
             }
             Step::Exit(code) => {
                 // SAFETY: exit_group does not return.

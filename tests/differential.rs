@@ -5,6 +5,10 @@
 //!
 //! Needs root; skipped with a message otherwise. bpftrace missing is a failure (CI installs it),
 //! unless `OXTRACE_SKIP_DIFF=1` is set and `CI` is not `true`.
+//! `differential_tools` runs the tools of `corpus/tools/` whose `NAME.test` says `diff: yes` under
+//! bpftrace 0.17: its normalised stdout, post-processed like oxtrace's (`support::tools`), must
+//! equal the same `NAME.out` that `tests/tools.rs` holds oxtrace to.
+//!
 //! `OXTRACE_CASES=a,b` runs only those cases. `OXTRACE_DIFF_TOOL=bpftrace` replaces oxtrace by
 //! another tracer (its output normalised as well): bpftrace against itself checks that the corpus
 //! is deterministic.
@@ -15,13 +19,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 use support::{compare, repo_root, run_case, run_case_settle};
 
-#[test]
-fn differential_corpus() {
+/// The reference bpftrace, or `None` when the test must be skipped (reported on stderr).
+fn reference_bpftrace(test: &str) -> Option<PathBuf> {
     if !support::is_root() {
-        eprintln!(
-            "SKIPPED differential_corpus: not root (both tracers need root to load BPF programs)"
-        );
-        return;
+        eprintln!("SKIPPED {test}: not root (both tracers need root to load BPF programs)");
+        return None;
     }
     let Some(bpftrace) = std::env::var_os("OXTRACE_BPFTRACE")
         .map(PathBuf::from)
@@ -29,12 +31,102 @@ fn differential_corpus() {
     else {
         let ci = std::env::var("CI").is_ok_and(|v| v == "true");
         if !ci && std::env::var("OXTRACE_SKIP_DIFF").is_ok_and(|v| v == "1") {
-            eprintln!(
-                "SKIPPED differential_corpus: bpftrace is not installed and OXTRACE_SKIP_DIFF=1"
-            );
-            return;
+            eprintln!("SKIPPED {test}: bpftrace is not installed and OXTRACE_SKIP_DIFF=1");
+            return None;
         }
         panic!("bpftrace (0.17, `apt-get install bpftrace`) is needed for the differential test; set OXTRACE_SKIP_DIFF=1 to skip it locally");
+    };
+    Some(bpftrace)
+}
+
+/// Runs bpftrace 0.17 as the reference, once more when it had to be killed (0.17 itself
+/// sometimes hangs after SIGINT, seen ~1 in 100 runs; that says nothing about oxtrace).
+fn run_reference(
+    reference: &[String],
+    program: &std::path::Path,
+    header: &support::Header,
+    workload: &std::path::Path,
+    name: &str,
+) -> support::RunResult {
+    let run = || {
+        run_case_settle(
+            reference,
+            program,
+            header,
+            workload,
+            Duration::from_millis(250),
+        )
+    };
+    let res = run();
+    if res.timed_out {
+        eprintln!("{name}: bpftrace 0.17 timed out; running the reference again");
+        return run();
+    }
+    res
+}
+
+#[test]
+fn differential_tools() {
+    let Some(bpftrace) = reference_bpftrace("differential_tools") else {
+        return;
+    };
+    let reference = vec![bpftrace.display().to_string()];
+    let workload = PathBuf::from(env!("CARGO_BIN_EXE_oxtrace-workload"));
+    let mut results = Vec::new();
+    for t in support::tools::load(&repo_root().join("corpus/tools")) {
+        let t = match t {
+            Ok(t) => t,
+            Err((name, e)) => {
+                results.push((name, vec![e]));
+                continue;
+            }
+        };
+        if let support::tools::Diff::No(why) = &t.diff {
+            eprintln!("tool {:<16} not run under bpftrace 0.17: {why}", t.name);
+            continue;
+        }
+        let theirs = run_reference(&reference, &t.tool, &t.header, &workload, &t.name);
+        let mut failures: Vec<String> = theirs
+            .problems
+            .iter()
+            .map(|p| format!("bpftrace: {p}"))
+            .collect();
+        if theirs.code != Some(t.header.exit) {
+            failures.push(format!(
+                "bpftrace: expected exit code {}, got {}; stderr:\n{}",
+                t.header.exit,
+                theirs.exit_description(),
+                theirs.stderr
+            ));
+        }
+        let normalized = support::bpftrace017::normalize(&theirs.stdout, &t.source);
+        match (support::tools::postprocess(&t, &normalized), &t.expected_out) {
+            (Err(e), _) => failures.push(format!("bpftrace: {e}")),
+            (Ok(_), None) => failures.push(format!("{}.out is missing", t.name)),
+            (Ok(out), Some(exp)) => failures.extend(compare(
+                "stdout (expected = NAME.out, actual = bpftrace 0.17 normalised and post-processed)",
+                exp,
+                &out,
+            )),
+        }
+        if !failures.is_empty() {
+            failures.push(format!("(bpftrace raw stdout)\n{}", theirs.stdout));
+        }
+        eprintln!(
+            "tool {:<16} bpftrace {:>6} ms  {}",
+            t.name,
+            theirs.elapsed.as_millis(),
+            if failures.is_empty() { "ok" } else { "FAIL" }
+        );
+        results.push((t.name, failures));
+    }
+    support::report("differential tools", &results);
+}
+
+#[test]
+fn differential_corpus() {
+    let Some(bpftrace) = reference_bpftrace("differential_corpus") else {
+        return;
     };
     let reference = vec![bpftrace.display().to_string()];
     let (tool, tool_is_bpftrace) = match std::env::var("OXTRACE_DIFF_TOOL") {
@@ -64,26 +156,8 @@ fn differential_corpus() {
         };
         let mut failures = Vec::new();
         let ours = run_case(&tool, &case.path, &case.header, &workload);
-        let run_reference = || {
-            run_case_settle(
-                &reference,
-                &case.path,
-                &case.header,
-                &workload,
-                Duration::from_millis(250),
-            )
-        };
-        let mut theirs = run_reference();
-        // bpftrace 0.17 itself sometimes hangs after SIGINT (seen ~1 in 100 runs); a reference
-        // that had to be killed says nothing about oxtrace, so it gets one more try. oxtrace's
-        // own run is never retried.
-        if theirs.timed_out {
-            eprintln!(
-                "{}: bpftrace 0.17 timed out; running the reference again",
-                case.name
-            );
-            theirs = run_reference();
-        }
+        // oxtrace's own run is never retried.
+        let theirs = run_reference(&reference, &case.path, &case.header, &workload, &case.name);
         for (who, res) in [("oxtrace", &ours), ("bpftrace", &theirs)] {
             failures.extend(res.problems.iter().map(|p| format!("{who}: {p}")));
             if res.code != Some(case.header.exit) {

@@ -26,6 +26,7 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod bpftrace017;
+pub mod tools;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
