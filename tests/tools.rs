@@ -4,6 +4,8 @@
 //! the spec's. bpftrace 0.17 runs the same tools in `tests/differential.rs`.
 //!
 //! Needs root; skipped with a message otherwise. `OXTRACE_CASES=a,b` runs only those tools.
+//! `OXTRACE_BLESS=1` writes each tool's post-processed output to its `NAME.out` instead of
+//! comparing (review the diff before committing it).
 
 mod support;
 
@@ -38,6 +40,9 @@ fn tools_corpus() {
         }
         match (tools::postprocess(&t, &res.stdout), &t.expected_out) {
             (Err(e), _) => failures.push(e),
+            (Ok(out), _) if std::env::var("OXTRACE_BLESS").is_ok_and(|v| v == "1") => {
+                std::fs::write(t.tool.with_extension("out"), out).expect("write NAME.out")
+            }
             (Ok(_), None) => failures.push(format!("{}.out is missing", t.name)),
             (Ok(out), Some(exp)) => failures.extend(compare("stdout (post-processed)", exp, &out)),
         }

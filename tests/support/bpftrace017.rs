@@ -25,6 +25,13 @@
 //! 7. **map order** (d): 0.17 sorts maps of plain values by value, like oxtrace (the newest prints
 //!    them in hash order); entries with *equal* values come out in hash order in 0.17, so corpus
 //!    programs must avoid ties. Nothing to rewrite.
+//! 9. **empty maps at exit**: 0.17 prints a lone blank line for every map that is empty at exit
+//!    (cleared in END, or emptied by `delete`), in its place in name order; the newest prints
+//!    nothing for it (checked on 0.17.0: `BEGIN { @a[1] = 1; clear(@a); @b = 1; exit(); }`
+//!    prints three blank lines before `@b: 1`, and `@z` cleared after `@b` adds a blank line
+//!    after it). In the exit dump (after the first two consecutive blank lines), a blank line
+//!    that follows a blank line or a map's value line is removed; the blank line that ends a
+//!    hist/lhist block follows a bucket line and stays.
 //! 8. **string size** (e): 0.17's strings are 64 bytes (`BPFTRACE_STRLEN`), the newest 1024; corpus
 //!    programs avoid strings longer than 63 bytes. Nothing to rewrite.
 
@@ -92,6 +99,26 @@ pub fn normalize(stdout: &str, source: &str) -> String {
         }
         out.push_str(raw);
     }
+    drop_empty_map_lines(&out)
+}
+
+/// Rule 9: removes the blank lines 0.17 prints for empty maps in the exit dump.
+fn drop_empty_map_lines(text: &str) -> String {
+    let value_line = Regex::new(r"^@[A-Za-z0-9_]*(?:\[.*\])?: \S").unwrap();
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let Some(start) = lines.windows(2).position(|w| w[0] == "\n" && w[1] == "\n") else {
+        return text.to_string();
+    };
+    let mut out: String = lines[..start + 2].concat();
+    let mut prev = "";
+    for raw in &lines[start + 2..] {
+        let line = raw.trim_end_matches('\n');
+        if line.is_empty() && (prev.is_empty() || value_line.is_match(prev)) {
+            continue;
+        }
+        out.push_str(raw);
+        prev = line;
+    }
     out
 }
 
@@ -106,6 +133,16 @@ mod tests {
         let old = "Attaching 1 probe...\n\n\n@a[1]: 4\n@a[2]: 8\n\n@c: 1\n@h: \n[4, 8)                 1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\n@s: count 1, average 3, total 3\n\n";
         let new = "\n\n@a[1]: 4\n@a[2]: 8\n@c: 1\n@h:\n[4, 8)                 1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\n@s: { .count = 1, .average = 3, .total = 3 }\n";
         assert_eq!(normalize(old, src), new);
+    }
+
+    #[test]
+    fn drops_017_empty_map_lines() {
+        // Captured from bpftrace 0.17.0: @a and @z are empty at exit.
+        let src = "BEGIN { @a[1] = 1; clear(@a); @b = 1; @z[1] = 1; clear(@z); exit(); }";
+        let old = "Attaching 1 probe...\nhi\n\n\n\n@b: 1\n\n";
+        assert_eq!(normalize(old, src), "hi\n\n\n@b: 1\n");
+        let hist = "\n\n\n@h:\n[1]  1 |@|\n\n@x: 2\n";
+        assert_eq!(normalize(hist, ""), "\n\n@h:\n[1]  1 |@|\n\n@x: 2\n");
     }
 
     #[test]

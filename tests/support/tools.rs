@@ -247,7 +247,9 @@ pub fn postprocess(t: &ToolTest, stdout: &str) -> Result<String, String> {
     Ok(kept.into_iter().map(|l| l + "\n").collect())
 }
 
-/// Replaces each capture group (or the whole match) of `re` in `line` by `<name>`.
+/// Replaces each capture group (or the whole match) of `re` in `line` by `<name>`. The padding
+/// that follows a masked value (left-aligned columns) shrinks to one space, so the result does
+/// not depend on the masked value's width.
 fn mask(re: &Regex, name: &str, line: &str) -> String {
     let mut out = String::new();
     let mut last = 0;
@@ -264,6 +266,11 @@ fn mask(re: &Regex, name: &str, line: &str) -> String {
             out.push_str(&line[last..g.start()]);
             out.push_str(&format!("<{name}>"));
             last = g.end();
+            let pad = line[last..].len() - line[last..].trim_start_matches(' ').len();
+            if pad > 0 && last + pad < line.len() {
+                out.push(' ');
+                last += pad;
+            }
         }
     }
     out.push_str(&line[last..]);
