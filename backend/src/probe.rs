@@ -16,6 +16,8 @@ use ir::{abi, AttachPoint, Type};
 fn section(point: &AttachPoint) -> Result<(String, CtxKind), &'static str> {
     Ok(match point {
         AttachPoint::Begin | AttachPoint::End => ("raw_tp".into(), CtxKind::Opaque),
+        // Run by the runtime with BPF_PROG_TEST_RUN; its context is DTrace's arg0..arg5.
+        AttachPoint::Error => ("raw_tp".into(), CtxKind::Args),
         AttachPoint::Tracepoint { category, name } => {
             (format!("tracepoint/{category}/{name}"), CtxKind::Tracepoint)
         }
@@ -56,7 +58,6 @@ fn section(point: &AttachPoint) -> Result<(String, CtxKind), &'static str> {
         AttachPoint::Fentry { .. } | AttachPoint::Fexit { .. } => {
             return Err("fentry/fexit on a module function")
         }
-        AttachPoint::Error => return Err("the dtrace:::ERROR probe"),
     })
 }
 

@@ -78,6 +78,44 @@ impl Globals {
     pub const SIZE: u32 = 8;
 }
 
+/// The smallest buffer key of a D clause's own records ([`crate::ActionKind::Buffered`]): keys
+/// below it are speculation ids.
+pub const CLAUSE_BUFFER_BASE: u64 = 1 << 32;
+
+/// The buffer key of the records of a D clause running on `cpu` (a BPF program runs to its end
+/// on one CPU, so one key per CPU suffices).
+pub fn clause_buffer_key(cpu: u32) -> u64 {
+    CLAUSE_BUFFER_BASE + u64::from(cpu)
+}
+
+/// DTrace's fault codes (`arg4` of the `ERROR` probe), with DTrace's numbering.
+pub const DTRACEFLT_UNKNOWN: u64 = 0;
+/// Bad address.
+pub const DTRACEFLT_BADADDR: u64 = 1;
+/// Bad alignment.
+pub const DTRACEFLT_BADALIGN: u64 = 2;
+/// Illegal operation (an invalid speculation id, ...).
+pub const DTRACEFLT_ILLOP: u64 = 3;
+/// Division or remainder by zero.
+pub const DTRACEFLT_DIVZERO: u64 = 4;
+
+/// DTrace's text for a fault code, as in its error message.
+pub fn fault_text(code: u64) -> &'static str {
+    match code {
+        DTRACEFLT_BADADDR => "invalid address",
+        DTRACEFLT_BADALIGN => "invalid alignment",
+        DTRACEFLT_ILLOP => "illegal operation",
+        DTRACEFLT_DIVZERO => "divide-by-zero",
+        5 => "out of scratch space",
+        6 => "invalid kernel access",
+        7 => "invalid user access",
+        8 => "tuple stack overflow",
+        9 => "bad stack",
+        1000 => "library-level fault",
+        _ => "unknown fault",
+    }
+}
+
 /// Size of the record header (the action id).
 pub const EVENT_HEADER_SIZE: u32 = 8;
 

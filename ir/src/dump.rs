@@ -131,6 +131,25 @@ fn action_line(p: &Program, a: &Action) -> String {
             func_name,
         } => format!("record_start id={probe_id} {func_name:?}"),
         ActionKind::RecordEnd => "record_end".into(),
+        ActionKind::Buffered { inner } => {
+            let inner = Action {
+                kind: (**inner).clone(),
+                args: a.args.iter().skip(1).cloned().collect(),
+                span: a.span,
+            };
+            let line = action_line(p, &inner);
+            let kind = line.split(" args=").next().unwrap_or_default().to_string();
+            format!("buffered {kind}")
+        }
+        ActionKind::Commit => "commit".into(),
+        ActionKind::Discard => "discard".into(),
+        ActionKind::Fault {
+            epid,
+            probe_id,
+            probe,
+            action,
+        } => format!("fault epid={epid} id={probe_id} {probe:?} action={action}"),
+        ActionKind::SpeculationFailed => "speculation_failed".into(),
     };
     let args: Vec<String> = a.args.iter().map(|t| t.to_string()).collect();
     format!("{kind} args=({})", args.join(", "))

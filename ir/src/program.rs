@@ -84,6 +84,20 @@ pub struct DtraceOptions {
     pub ustackframes: u32,
     /// Every other option as given (`bufsize`, `switchrate`, `dynvarsize`, ...), in order.
     pub other: Vec<(String, Option<String>)>,
+    /// Set by the front end when the program uses a destructive action (`system`, `raise`,
+    /// `stop`): the runtime refuses to run it unless `destructive` is set, as DTrace does.
+    pub uses_destructive: bool,
+}
+
+impl DtraceOptions {
+    /// The value of an option kept in [`DtraceOptions::other`] (`nspec`, `specsize`, ...).
+    pub fn other_value(&self, name: &str) -> Option<&str> {
+        self.other
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.as_deref())
+    }
 }
 
 impl Default for DtraceOptions {
@@ -103,6 +117,7 @@ impl Default for DtraceOptions {
             stackframes: 20,
             ustackframes: 100,
             other: Vec::new(),
+            uses_destructive: false,
         }
     }
 }
@@ -324,4 +339,31 @@ pub enum ActionKind {
     },
     /// The end of a DTrace default record: a newline.
     RecordEnd,
+    /// A record kept back instead of carried out now: the first argument (uint64) is a buffer
+    /// key ([`crate::abi::clause_buffer_key`] or a D speculation id), the rest are `inner`'s
+    /// arguments. The runtime holds it until [`ActionKind::Commit`] (carry out, in order) or
+    /// [`ActionKind::Discard`] / [`ActionKind::Fault`] (drop) names its key. Key 0 drops it
+    /// at once (D's `speculate(0)`).
+    Buffered { inner: Box<ActionKind> },
+    /// Carry out the records buffered under the one argument's key (uint64), in order.
+    Commit,
+    /// Drop the records buffered under the one argument's key (uint64).
+    Discard,
+    /// A D clause faulted (DTrace's `ERROR` probe). Arguments (all uint64): the clause's
+    /// buffer key (its records are dropped), the fault code ([`crate::abi::DTRACEFLT_BADADDR`]
+    /// ...), and the fault value (the bad address). The runtime prints DTrace's error message
+    /// and runs the program's `ERROR` probes with `arg1..arg5` = `epid`, `action`, `-1` (no
+    /// DIF offset), the fault code and the value.
+    Fault {
+        /// DTrace's enabled probe id of the faulting clause.
+        epid: u32,
+        /// DTrace's probe id of the probe it runs on.
+        probe_id: u32,
+        /// `provider:module:function:name` of that probe.
+        probe: String,
+        /// 1-based index of the faulting statement in the clause (0: the predicate).
+        action: u32,
+    },
+    /// D's `speculation()` found no free speculation: count a "failed speculation".
+    SpeculationFailed,
 }

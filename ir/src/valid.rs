@@ -117,13 +117,7 @@ impl Validator<'_> {
     fn check_actions(&mut self) {
         let limit = self.program.config.ringbuf_bytes / RECORD_FRACTION_OF_RING;
         for action in &self.program.actions {
-            let maps: Vec<crate::MapId> = match &action.kind {
-                ActionKind::Printa { maps, .. } => maps.clone(),
-                ActionKind::Trunc { map }
-                | ActionKind::Normalize { map }
-                | ActionKind::Denormalize { map } => vec![*map],
-                _ => vec![],
-            };
+            let maps = action_maps(&action.kind);
             for m in maps {
                 self.check_map_index(m.0, action.span);
             }
@@ -368,6 +362,21 @@ impl Validator<'_> {
                 _ => {}
             }
         }
+    }
+}
+
+/// The maps an action names (through a [`ActionKind::Buffered`] wrapper too).
+fn action_maps(kind: &ActionKind) -> Vec<crate::MapId> {
+    match kind {
+        ActionKind::Printa { maps, .. } => maps.clone(),
+        ActionKind::Trunc { map }
+        | ActionKind::Normalize { map }
+        | ActionKind::Denormalize { map }
+        | ActionKind::Clear { map }
+        | ActionKind::Zero { map }
+        | ActionKind::PrintMap { map, .. } => vec![*map],
+        ActionKind::Buffered { inner } => action_maps(inner),
+        _ => vec![],
     }
 }
 

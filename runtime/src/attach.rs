@@ -17,7 +17,8 @@ pub const NO_KPROBES: &str = "kprobes are not available on this kernel (no kprob
 pub fn attach(prog: &ProgramMut<'_>, point: &AttachPoint) -> Result<Vec<Link>, String> {
     let fail = |e: libbpf_rs::Error| format!("cannot attach {point}: {}", describe(&e));
     match point {
-        AttachPoint::Begin | AttachPoint::End => Ok(Vec::new()),
+        // The runtime runs these itself (BPF_PROG_TEST_RUN).
+        AttachPoint::Begin | AttachPoint::End | AttachPoint::Error => Ok(Vec::new()),
         AttachPoint::Tracepoint { category, name } => {
             if !tracefs::tracepoint_exists(category, name) {
                 return Err(format!(
@@ -138,9 +139,6 @@ pub fn attach(prog: &ProgramMut<'_>, point: &AttachPoint) -> Result<Vec<Link>, S
         }
         AttachPoint::Fentry { .. } | AttachPoint::Fexit { .. } => Err(format!(
             "cannot attach {point}: fentry/fexit (BPF trampolines) are not available on this kernel"
-        )),
-        AttachPoint::Error => Err(format!(
-            "cannot attach {point}: dtrace:::ERROR is not supported yet"
         )),
     }
 }

@@ -82,6 +82,10 @@ struct Handler<'a> {
     buffering: Buffering,
     /// DTrace output (D scripts): its options and per-run state; `None` for bpftrace output.
     dtrace: Option<DtraceState>,
+    /// The program symbols of D's `ERROR` probes, run when a clause faults.
+    error_probes: Vec<String>,
+    /// The drop counters last reported.
+    drops_reported: Cell<Drops>,
 }
 
 /// What DTrace output needs to remember during a run.
@@ -99,6 +103,89 @@ struct DtraceState {
     normal: RefCell<HashMap<u32, u64>>,
     /// `trunc(@a, n)` by map: keep the n largest (the |n| smallest when negative) when printing.
     trunc: RefCell<HashMap<u32, i64>>,
+    /// Records held back by key ([`ActionKind::Buffered`]): speculations and clauses that may
+    /// fault. Each entry has its bytes so far and the (action id, arguments) in order.
+    buffers: RefCell<HashMap<u64, HeldRecords>>,
+    /// `specsize`: the most bytes one speculation holds.
+    specsize: usize,
+    /// Drop counters DTrace reports, and how much of each was reported already.
+    drops: RefCell<Drops>,
+}
+
+/// Records held under one buffer key: their bytes so far, and each (action id, arguments).
+type HeldRecords = (usize, Vec<(usize, Vec<Value>)>);
+
+/// DTrace's drop counters (its `dtrace_status_t` entries that apply here).
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct Drops {
+    /// Speculative records lost because the speculation was full (`specsize`).
+    spec: u64,
+    /// `speculation()` calls that found no free speculation.
+    spec_unavail: u64,
+    /// Faults in `ERROR` clauses.
+    dbl_errors: u64,
+}
+
+impl Drops {
+    /// DTrace's drop messages for what grew since `old`, in DTrace's order.
+    fn messages(&self, old: &Drops) -> Vec<String> {
+        let rows = [
+            (self.spec, old.spec, "speculative drop", ""),
+            (
+                self.spec_unavail,
+                old.spec_unavail,
+                "failed speculation",
+                " (no speculative buffer available)",
+            ),
+            (
+                self.dbl_errors,
+                old.dbl_errors,
+                "error",
+                " in ERROR probe enabling",
+            ),
+        ];
+        rows.iter()
+            .filter(|(n, o, ..)| n > o)
+            .map(|(n, o, what, tail)| {
+                let d = n - o;
+                format!("{d} {what}{}{tail}", if d > 1 { "s" } else { "" })
+            })
+            .collect()
+    }
+}
+
+/// The default `specsize` (DTrace's default principal buffer size, 4 MiB).
+const DEFAULT_SPECSIZE: usize = 4 << 20;
+
+/// A size option's value (`4k`, `1m`, `512`), as DTrace accepts it.
+fn parse_size(v: &str) -> Option<usize> {
+    let v = v.trim();
+    let digits = v.len() - v.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let n: usize = v[..digits].parse().ok()?;
+    let mult: usize = match v[digits..].to_ascii_lowercase().as_str() {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+/// The printf format an action carries (through a [`ActionKind::Buffered`] wrapper too).
+fn action_format(kind: &ActionKind) -> Option<&String> {
+    match kind {
+        ActionKind::Printf { format }
+        | ActionKind::System { format }
+        | ActionKind::Cat { format }
+        | ActionKind::Printa {
+            format: Some(format),
+            ..
+        }
+        | ActionKind::Diagnostic { format, .. } => Some(format),
+        ActionKind::Buffered { inner } => action_format(inner),
+        _ => None,
+    }
 }
 
 /// A D aggregation's snapshot as DTrace's formatter takes it: key columns split by the key's
@@ -270,9 +357,65 @@ impl Handler<'_> {
     }
 
     /// D's actions (DTrace output only). Returns false for actions handled as in bpftrace.
-    fn handle_d(&self, d: &DtraceState, id: usize, kind: &ActionKind, values: &[Value]) -> bool {
+    fn handle_d(
+        &self,
+        d: &DtraceState,
+        id: usize,
+        kind: &ActionKind,
+        types: &[ir::Type],
+        values: &[Value],
+    ) -> bool {
         let sort = SortOptions::from_options(&d.opts);
+        let key = || values.first().and_then(Value::as_i128).unwrap_or(0) as u64;
         match kind {
+            ActionKind::Buffered { .. } => {
+                let key = key();
+                let size: usize = types.iter().map(|t| t.size() as usize).sum();
+                if key == 0 {
+                    // speculate(0): the records go nowhere.
+                    return true;
+                }
+                let mut buffers = d.buffers.borrow_mut();
+                let entry = buffers.entry(key).or_default();
+                if key < abi::CLAUSE_BUFFER_BASE && entry.0 + size > d.specsize {
+                    d.drops.borrow_mut().spec += 1;
+                    return true;
+                }
+                entry.0 += size;
+                entry.1.push((id, values.get(1..).unwrap_or(&[]).to_vec()));
+            }
+            ActionKind::Commit => {
+                let held = d.buffers.borrow_mut().remove(&key());
+                for (aid, vals) in held.map(|h| h.1).unwrap_or_default() {
+                    let Some(action) = self.program.actions.get(aid) else {
+                        continue;
+                    };
+                    if let ActionKind::Buffered { inner } = &action.kind {
+                        self.dispatch(aid, inner, action.args.get(1..).unwrap_or(&[]), vals);
+                    }
+                }
+            }
+            ActionKind::Discard => {
+                d.buffers.borrow_mut().remove(&key());
+            }
+            ActionKind::SpeculationFailed => d.drops.borrow_mut().spec_unavail += 1,
+            ActionKind::Fault {
+                epid,
+                probe_id,
+                probe,
+                action,
+            } => {
+                d.buffers.borrow_mut().remove(&key());
+                let arg = |i: usize| values.get(i).and_then(Value::as_i128).unwrap_or(0) as u64;
+                let (code, value) = (arg(1), arg(2));
+                self.fault(d, *epid, *probe_id, probe, *action, code, value);
+            }
+            ActionKind::System { .. } => {
+                if let Some(Some(segs)) = self.formats.get(id) {
+                    let text = dtrace_text::printf(segs, values);
+                    self.user_action(kind, &text);
+                }
+            }
             ActionKind::RecordStart {
                 probe_id,
                 func_name,
@@ -291,8 +434,7 @@ impl Handler<'_> {
                 d.record_open.set(false);
             }
             ActionKind::Trace => {
-                if let (Some(v), Some(ty)) = (values.first(), self.program.actions[id].args.first())
-                {
+                if let (Some(v), Some(ty)) = (values.first(), types.first()) {
                     self.write(&dtrace_text::trace(v, ty, d.opts.quiet));
                 }
             }
@@ -363,14 +505,78 @@ impl Handler<'_> {
         let Some(action) = self.program.actions.get(id.0 as usize) else {
             return 0;
         };
-        if let Some(d) = &self.dtrace {
-            if self.handle_d(d, id.0 as usize, &action.kind, &values) {
-                return 0;
+        self.dispatch(id.0 as usize, &action.kind, &action.args, values);
+        0
+    }
+
+    /// DTrace's report of a fault: the error message on stderr, then the `ERROR` probes run
+    /// with the fault's details (a fault in an `ERROR` clause is only counted).
+    #[allow(clippy::too_many_arguments)]
+    fn fault(
+        &self,
+        d: &DtraceState,
+        epid: u32,
+        probe_id: u32,
+        probe: &str,
+        action: u32,
+        code: u64,
+        value: u64,
+    ) {
+        let in_error = probe == "dtrace:::ERROR";
+        if in_error {
+            d.drops.borrow_mut().dbl_errors += 1;
+            return;
+        }
+        let place = if action == 0 {
+            "predicate".to_string()
+        } else {
+            format!("action #{action}")
+        };
+        let details = match code {
+            abi::DTRACEFLT_BADADDR | abi::DTRACEFLT_BADALIGN | 9 => format!(" ({value:#x})"),
+            _ => String::new(),
+        };
+        self.flush_now();
+        let _ = writeln!(
+            self.err.borrow_mut(),
+            "dtrace: error on enabled probe ID {epid} (ID {probe_id}: {probe}): {}{details} in {place}",
+            abi::fault_text(code)
+        );
+        let args = [0, u64::from(epid), u64::from(action), u64::MAX, code, value];
+        for symbol in &self.error_probes {
+            let point = AttachPoint::Error;
+            let run = find_prog(self.obj, symbol, &point).and_then(|p| run_once(&p, &point, &args));
+            if let Err(e) = run {
+                self.warn(&e.message);
             }
         }
-        match &action.kind {
+    }
+
+    /// Prints DTrace's drop messages for what was dropped since the last report.
+    fn report_drops(&self) {
+        let Some(d) = &self.dtrace else { return };
+        let now = *d.drops.borrow();
+        let mut reported = self.drops_reported.get();
+        if now == reported {
+            return;
+        }
+        for m in now.messages(&reported) {
+            let _ = writeln!(self.err.borrow_mut(), "dtrace: {m}");
+        }
+        reported = now;
+        self.drops_reported.set(reported);
+    }
+
+    /// Carries out one action with its decoded arguments (`types` are their types).
+    fn dispatch(&self, id: usize, kind: &ActionKind, types: &[ir::Type], values: Vec<Value>) {
+        if let Some(d) = &self.dtrace {
+            if self.handle_d(d, id, kind, types, &values) {
+                return;
+            }
+        }
+        match kind {
             ActionKind::Printf { .. } => {
-                if let Some(Some(segs)) = self.formats.get(id.0 as usize) {
+                if let Some(Some(segs)) = self.formats.get(id) {
                     let text = printf::format(segs, &values);
                     if self.json() {
                         self.write(&bt_json::format_printf(&text));
@@ -414,11 +620,11 @@ impl Handler<'_> {
                 }
             }
             ActionKind::System { .. } | ActionKind::Cat { .. } | ActionKind::Diagnostic { .. } => {
-                let Some(Some(segs)) = self.formats.get(id.0 as usize) else {
-                    return 0;
+                let Some(Some(segs)) = self.formats.get(id) else {
+                    return;
                 };
                 let text = printf::format(segs, &values);
-                self.user_action(&action.kind, &text);
+                self.user_action(kind, &text);
             }
             ActionKind::Join { separator } => {
                 let text = join_text(&values, separator);
@@ -434,7 +640,12 @@ impl Handler<'_> {
             | ActionKind::Normalize { .. }
             | ActionKind::Denormalize { .. }
             | ActionKind::RecordStart { .. }
-            | ActionKind::RecordEnd => {
+            | ActionKind::RecordEnd
+            | ActionKind::Buffered { .. }
+            | ActionKind::Commit
+            | ActionKind::Discard
+            | ActionKind::Fault { .. }
+            | ActionKind::SpeculationFailed => {
                 self.warn("this D action needs DTrace output");
             }
             ActionKind::Exit => {
@@ -445,7 +656,6 @@ impl Handler<'_> {
                 self.discard.set(true);
             }
         }
-        0
     }
 }
 
@@ -486,20 +696,13 @@ fn parse_formats(program: &Program) -> Result<Vec<Option<Vec<Segment>>>, Runtime
     program
         .actions
         .iter()
-        .map(|a| match &a.kind {
-            ActionKind::Printf { format }
-            | ActionKind::System { format }
-            | ActionKind::Cat { format }
-            | ActionKind::Printa {
-                format: Some(format),
-                ..
-            }
-            | ActionKind::Diagnostic { format, .. } => ir::printf::parse_format_in(format, dialect)
+        .map(|a| match action_format(&a.kind) {
+            Some(format) => ir::printf::parse_format_in(format, dialect)
                 .map(Some)
                 .map_err(|(_, msg)| {
                     RuntimeError::new(format!("bad printf format: {msg}")).at(a.span)
                 }),
-            _ => Ok(None),
+            None => Ok(None),
         })
         .collect()
 }
@@ -519,11 +722,19 @@ fn find_prog<'o>(
         })
 }
 
-/// Runs a BEGIN or END program once with `BPF_PROG_TEST_RUN`.
-fn run_once(prog: &libbpf_rs::ProgramMut<'_>, point: &AttachPoint) -> Result<(), RuntimeError> {
+/// Runs a BEGIN, END or ERROR program once with `BPF_PROG_TEST_RUN`; `args` are its first
+/// arguments (the rest are 0).
+fn run_once(
+    prog: &libbpf_rs::ProgramMut<'_>,
+    point: &AttachPoint,
+    args: &[u64],
+) -> Result<(), RuntimeError> {
     // A raw tracepoint (or tracing) program's context is its arguments: at most 12 u64s, and at
     // least as many bytes as the program reads. Other runnable types (syscall) take no context.
     let mut ctx = [0u8; 12 * 8];
+    for (slot, a) in ctx.chunks_exact_mut(8).zip(args) {
+        slot.copy_from_slice(&a.to_ne_bytes());
+    }
     let context_in = match prog.prog_type() {
         ProgramType::RawTracepoint | ProgramType::RawTracepointWritable | ProgramType::Tracing => {
             Some(&mut ctx[..])
@@ -596,6 +807,12 @@ pub fn run_timed(
             printed: RefCell::new(HashSet::new()),
             normal: RefCell::new(HashMap::new()),
             trunc: RefCell::new(HashMap::new()),
+            buffers: RefCell::new(HashMap::new()),
+            specsize: o
+                .other_value("specsize")
+                .and_then(parse_size)
+                .unwrap_or(DEFAULT_SPECSIZE),
+            drops: RefCell::new(Drops::default()),
         }),
         _ => None,
     };
@@ -612,6 +829,7 @@ pub fn run_timed(
     let mut count = 0usize;
     let mut begins = Vec::new();
     let mut ends = Vec::new();
+    let mut error_probes = Vec::new();
     for (p, probe) in program.probes.iter().enumerate() {
         for (s, site) in probe.attach.iter().enumerate() {
             count += site.point.probe_count();
@@ -619,6 +837,7 @@ pub fn run_timed(
             match site.point {
                 AttachPoint::Begin => begins.push((symbol, &site.point)),
                 AttachPoint::End => ends.push((symbol, &site.point)),
+                AttachPoint::Error => error_probes.push(symbol),
                 _ => {
                     let prog =
                         find_prog(&obj, &symbol, &site.point).map_err(|e| e.at(site.span))?;
@@ -648,6 +867,15 @@ pub fn run_timed(
                 if count == 1 { "" } else { "s" }
             );
         }
+        if d.opts.uses_destructive && !d.opts.destructive {
+            teardown(links);
+            return Err(RuntimeError::new(
+                "could not enable tracing: Destructive actions not allowed",
+            ));
+        }
+        if d.opts.destructive && !d.opts.quiet && opts.dtrace_notice.is_some() {
+            let _ = writeln!(err, "dtrace: allowing destructive actions");
+        }
     } else if !opts.quiet && opts.format == OutputFormat::Text {
         let _ = writeln!(
             err,
@@ -669,6 +897,8 @@ pub fn run_timed(
         format: opts.format,
         buffering: opts.buffering,
         dtrace,
+        error_probes,
+        drops_reported: Cell::new(Drops::default()),
     };
     if !opts.quiet && opts.format == OutputFormat::Json {
         handler.write(&bt_json::format_attached(count));
@@ -719,7 +949,7 @@ pub fn run_timed(
     let mut result = Ok(());
     for (symbol, point) in &begins {
         let prog = find_prog(&obj, symbol, point)?;
-        if let Err(e) = run_once(&prog, point) {
+        if let Err(e) = run_once(&prog, point, &[]) {
             result = Err(e);
             break;
         }
@@ -761,6 +991,7 @@ pub fn run_timed(
             None => std::thread::sleep(Duration::from_millis(50)),
         }
         handler.flush();
+        handler.report_drops();
     }
 
     // Stop: whatever is pending (dropped after exit()), then END probes and their output.
@@ -768,13 +999,14 @@ pub fn run_timed(
     handler.discard.set(false);
     for (symbol, point) in &ends {
         let prog = find_prog(&obj, symbol, point)?;
-        if let Err(e) = run_once(&prog, point) {
+        if let Err(e) = run_once(&prog, point, &[]) {
             result = result.and(Err(e));
         }
         consume()?;
         // exit() in an END probe only sets the exit code; later END output still prints.
         handler.discard.set(false);
     }
+    handler.report_drops();
     match maps::lost_events(&obj) {
         Ok(0) => {}
         Ok(n) if handler.json() => handler.write(&bt_json::format_lost_events(n)),

@@ -465,6 +465,9 @@ impl Lowerer<'_> {
         out: &mut Vec<Stmt>,
     ) {
         let name = func.name.as_str();
+        if self.spec_or_destructive_stmt(name, args, span, out) {
+            return;
+        }
         match name {
             "printf" => self.printf(args, span, out),
             "printa" => self.printa(args, span, out),
@@ -628,7 +631,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn printf(&mut self, args: &[ast::Expr], span: Span, out: &mut Vec<Stmt>) {
+    pub(crate) fn printf(&mut self, args: &[ast::Expr], span: Span, out: &mut Vec<Stmt>) {
         let Some(first) = args.first() else {
             self.error(
                 span,

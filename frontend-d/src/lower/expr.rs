@@ -134,8 +134,6 @@ const LATER_BUILTINS: &[&str] = &[
     "uregs",
     "stackdepth",
     "ustackdepth",
-    "epid",
-    "id",
     "ipl",
     "ppid",
     "vtimestamp",
@@ -265,6 +263,9 @@ impl Lowerer<'_> {
                     span,
                 ))
             }
+            ast::ExprKind::Call { func, args } if func.name == "speculation" => {
+                self.speculation_expr(args, span)
+            }
             ast::ExprKind::Call { func, .. } => {
                 self.call_in_expression(func, span);
                 None
@@ -389,6 +390,7 @@ impl Lowerer<'_> {
             "timestamp" => b(Builtin::Nsecs, Type::U64),
             "walltimestamp" => b(Builtin::Walltimestamp, Type::I64),
             "errno" => Expr::int(0, INT, span),
+            "epid" | "id" => self.clause_id_builtin(name, span),
             "probeprov" => {
                 let t = self.ctx.prov.clone();
                 s(self, &t)
@@ -418,6 +420,9 @@ impl Lowerer<'_> {
     /// `argN`: in profile and tick probes `arg0` is the kernel PC (0 in user mode) and `arg1` the
     /// user PC (0 in kernel mode); elsewhere in this probes arguments are 0.
     fn probe_arg(&mut self, n: u8, span: Span) -> Expr {
+        if self.ctx.error {
+            return self.error_probe_arg(n, span);
+        }
         if !self.ctx.perf || n > 1 {
             return Expr::int(0, Type::I64, span);
         }
@@ -675,7 +680,7 @@ impl Lowerer<'_> {
                 let irop = arith_op(op)?;
                 let l = self.integer(lhs, irop.symbol());
                 let r = self.integer(rhs, irop.symbol());
-                Some(arith(irop, l?, r?, span))
+                Some(self.checked_arith(irop, l?, r?, span))
             }
         }
     }
@@ -752,7 +757,7 @@ impl Lowerer<'_> {
                     );
                     return None;
                 }
-                arith(irop, place.read(target.span), v, span)
+                self.checked_arith(irop, place.read(target.span), v, span)
             }
         };
         stmts.push(self.store(&place, new, span)?);

@@ -11,8 +11,10 @@
 
 mod calls;
 mod expr;
+mod faults;
 mod options;
 mod probes;
+mod spec;
 mod stmt;
 mod types;
 mod vars;
@@ -88,6 +90,7 @@ pub fn lower(
     let mut l = Lowerer::new(options);
     l.lower_options(program);
     let probes = l.lower_program(program);
+    l.finish_destructive();
     let validation = if l.diags.iter().any(Diagnostic::is_error) {
         Vec::new()
     } else {
@@ -126,6 +129,8 @@ pub(crate) struct ProbeContext {
     pub name: String,
     /// A perf-event probe (profile/tick): `arg0`/`arg1` are the kernel/user PC.
     pub perf: bool,
+    /// The `dtrace:::ERROR` probe: `arg1..arg5` describe the fault.
+    pub error: bool,
 }
 
 /// The state of lowering a whole program.
@@ -150,6 +155,8 @@ pub(crate) struct Lowerer<'a> {
     pub expanding: Vec<String>,
     /// The clause-locals of the clause being lowered.
     pub scope: vars::ClauseScope,
+    /// Run-time fault checks, speculations and destructive actions of the clause.
+    pub fx: faults::ClauseFaults,
 }
 
 impl<'a> Lowerer<'a> {
@@ -173,6 +180,7 @@ impl<'a> Lowerer<'a> {
             ctx: ProbeContext::default(),
             expanding: Vec::new(),
             scope: vars::ClauseScope::default(),
+            fx: faults::ClauseFaults::default(),
         }
     }
 

@@ -33,11 +33,13 @@ impl Lowerer<'_> {
                 "END" => AttachPoint::End,
                 _ => AttachPoint::Error,
             };
+            let error = point == AttachPoint::Error;
             return Some(Resolved {
                 point,
                 ctx: ProbeContext {
                     prov: "dtrace".into(),
                     name: name.clone(),
+                    error,
                     ..ProbeContext::default()
                 },
             });

@@ -16,13 +16,20 @@ impl Lowerer<'_> {
             };
             self.ctx = resolved.ctx;
             self.scope = ClauseScope::default();
+            self.begin_clause_faults();
             let full = format!(
                 "{}:{}:{}:{}",
                 self.ctx.prov, self.ctx.module, self.ctx.func, self.ctx.name
             );
             let probe_name = self.probe_name(full.clone());
-            let predicate = clause.predicate.as_ref().and_then(|p| self.condition(p));
+            let mut predicate = clause.predicate.as_ref().and_then(|p| self.condition(p));
             let mut body = Vec::new();
+            if self.fx.checks > 0 {
+                // A predicate that can fault is tested in the body, after its checks.
+                if let Some(p) = predicate.take() {
+                    self.checked_predicate(p, &mut body);
+                }
+            }
             let quiet = self.dopts.quiet;
             if !quiet {
                 let id = self.probe_id(&full);
@@ -45,7 +52,18 @@ impl Lowerer<'_> {
                 ));
             }
             if let Some(b) = &clause.body {
-                self.block(&b.stmts, &mut body);
+                // DTrace numbers a clause's actions from 1 (0 is the predicate) for ERROR.
+                for (i, st) in b.stmts.iter().enumerate() {
+                    self.fx.action = i as u32 + 1;
+                    let checks = self.fx.checks;
+                    let from = body.len();
+                    self.stmt(st, &mut body);
+                    self.check_clause_order(&body[from..], st.span);
+                    if self.fx.checks > checks {
+                        let exit = self.fault_exit(st.span);
+                        body.push(exit);
+                    }
+                }
             }
             if !quiet {
                 let action = self.add_action(Action {
@@ -61,6 +79,7 @@ impl Lowerer<'_> {
                     desc.span,
                 ));
             }
+            self.finish_clause_faults(&mut body, desc.span);
             let scope = std::mem::take(&mut self.scope);
             probes.push(ir::Probe {
                 attach: vec![AttachSite {
