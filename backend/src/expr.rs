@@ -48,6 +48,11 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 then,
                 otherwise,
             } => self.ternary_scalar(cond, then, otherwise, e),
+            // `(uint64)$bytes`: the integer array's bytes, read as one integer of its size.
+            ExprKind::Cast(inner) if matches!(inner.ty, Type::Array { .. }) => {
+                let src = self.eval_mem(inner)?;
+                self.load(src, &e.ty)
+            }
             ExprKind::Cast(inner) => {
                 let v = self.scalar(inner)?;
                 self.convert(v, &inner.ty, &e.ty)

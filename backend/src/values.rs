@@ -170,6 +170,13 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 self.block_expr_stmts(stmts)?;
                 self.eval_into(value, dst, dty)
             }
+            // `(uint8[8])$x`: the integer's bytes (its size is the array's) as an array.
+            (ExprKind::Cast(inner), Type::Array { .. }) if inner.ty.is_scalar() && *dty == e.ty => {
+                let v = self.scalar(inner)?;
+                let bits = Type::int((dty.size() * 8) as u8, false);
+                let v = self.convert(v, &inner.ty, &bits)?;
+                self.store(dst, &bits, v)
+            }
             // A resize of a string (or tuple) value: build the operand straight into the
             // destination's type, which truncates or zero-pads it.
             (ExprKind::Cast(inner), _) if !inner.ty.is_scalar() => self.eval_into(inner, dst, dty),

@@ -190,8 +190,9 @@ pub struct Macro {
     pub name: Ident,
     /// Parameters in order.
     pub params: Vec<MacroParam>,
-    /// The body; its value is the final expression statement, if any.
-    pub body: Block,
+    /// The body: an [`ExprKind::Block`] whose value is the final expression when it is written
+    /// without `;`.
+    pub body: Expr,
     /// The whole item.
     pub span: Span,
 }

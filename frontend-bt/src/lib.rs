@@ -8,6 +8,7 @@ pub mod ast;
 mod builders;
 mod errors;
 pub mod lexer;
+pub mod macros;
 pub mod parse;
 pub mod token;
 

@@ -66,6 +66,14 @@ const NOT_YET: &[&str] = &[
     "tseries",
 ];
 
+/// Whether `name` is an action called as a statement (it has no value).
+pub(crate) fn is_statement_call(name: &str) -> bool {
+    matches!(
+        name,
+        "printf" | "print" | "time" | "exit" | "clear" | "zero"
+    ) || super::funcs::STMT_FUNCTIONS.contains(&name)
+}
+
 impl Lowerer<'_> {
     /// A call in statement position. Actions become `Emit` statements.
     pub(crate) fn lower_call_stmt(

@@ -95,7 +95,47 @@ impl Lowerer<'_> {
                 })
             }
             ast::TypeKind::Array(_, None) => Err("an array type needs a length".into()),
-            ast::TypeKind::Typeof(_) => Err("typeof is not supported yet".into()),
+            ast::TypeKind::Typeof(of) => match &**of {
+                ast::TypeOrExpr::Type(t) => self.lower_type(t, space),
+                ast::TypeOrExpr::Expr(e) => match self.typeof_types.get(&e.span) {
+                    Some(ty) => Ok(ty.clone()),
+                    None => Err("typeof(expression) is not allowed here".into()),
+                },
+            },
+        }
+    }
+
+    /// Works out the type of every `typeof(expression)` inside `t` (by lowering the expression,
+    /// whose code is dropped), so [`Self::lower_type`] can use it. `typeof(name)` where `name`
+    /// is a type name (`typeof(uint32)`, `typeof(pid_t)`) is that type.
+    pub(crate) fn prepare_typeof(
+        &mut self,
+        t: &ast::Type,
+        ctx: &ProbeContext,
+        scopes: &mut super::scope::Scopes,
+    ) {
+        match &t.kind {
+            ast::TypeKind::Typeof(of) => match &**of {
+                ast::TypeOrExpr::Type(t) => self.prepare_typeof(t, ctx, scopes),
+                ast::TypeOrExpr::Expr(e) => {
+                    let ty = match &e.kind {
+                        ast::ExprKind::Ident(n) if self.sizeof_name(n).is_some() => {
+                            let named = ast::Type {
+                                kind: ast::TypeKind::Named(n.clone()),
+                                span: e.span,
+                            };
+                            self.lower_type(&named, probe_space(Some(ctx))).ok()
+                        }
+                        _ => None,
+                    };
+                    let ty = ty.unwrap_or_else(|| self.lower_expr(e, ctx, scopes).ty);
+                    self.typeof_types.insert(e.span, ty);
+                }
+            },
+            ast::TypeKind::Pointer(inner) | ast::TypeKind::Array(inner, _) => {
+                self.prepare_typeof(inner, ctx, scopes)
+            }
+            _ => {}
         }
     }
 

@@ -46,7 +46,10 @@ impl Lowerer<'_> {
             },
             A::Var(name) => match scopes.lookup(name) {
                 Some(id) => Expr::new(ExprKind::Var(id), scopes.ty(id).clone(), span),
-                None => self.poison(span, format!("undefined variable ${name}")),
+                None => self.poison(
+                    span,
+                    format!("undefined variable ${}", crate::macros::written_name(name)),
+                ),
             },
             A::Positional(n) => self.positional(*n, span),
             A::ParamCount => Expr::new(
@@ -96,6 +99,7 @@ impl Lowerer<'_> {
             }
             A::Cast { ty, expr } => {
                 let inner = self.lower_expr(expr, ctx, scopes);
+                self.prepare_typeof(ty, ctx, scopes);
                 let target = match self.lower_type(ty, probe_space(Some(ctx))) {
                     Ok(t) => t,
                     Err(msg) => return self.poison(ty.span, msg),
@@ -108,10 +112,31 @@ impl Lowerer<'_> {
                     (Type::Int(_) | Type::Bool | Type::Ptr { .. }, Type::Int(_)) => {
                         Expr::new(ExprKind::Cast(Box::new(inner)), target, span)
                     }
+                    (Type::Int(_), Type::Array { elem, .. })
+                    | (Type::Array { elem, .. }, Type::Int(_))
+                        if matches!(**elem, Type::Int(_))
+                            && inner.ty.size() == target.size()
+                            && matches!(target.size(), 1 | 2 | 4 | 8) =>
+                    {
+                        Expr::new(ExprKind::Cast(Box::new(inner)), target, span)
+                    }
+                    (Type::Int(_), Type::Array { elem, .. })
+                    | (Type::Array { elem, .. }, Type::Int(_))
+                        if matches!(**elem, Type::Int(_)) =>
+                    {
+                        self.poison(
+                            span,
+                            format!(
+                                "cannot cast {} to {}: an integer and an integer array cast to each \
+                                 other only when they have the same size (1, 2, 4 or 8 bytes)",
+                                inner.ty, target
+                            ),
+                        )
+                    }
                     (_, Type::Array { .. }) | (Type::Array { .. }, _) => {
                         self.report(Diagnostic::unsupported(
                             span,
-                            "a cast to or from an integer array",
+                            format!("a cast from {} to {}", inner.ty, target),
                         ));
                         Expr::int(0, Type::I64, span)
                     }
@@ -249,7 +274,19 @@ impl Lowerer<'_> {
                 for s in stmts {
                     self.lower_stmt(s, ctx, scopes, &mut body);
                 }
-                let v = match value {
+                let v = match value.as_deref() {
+                    // `{ printf("x") }`: an action as the value is a statement; the block is void.
+                    Some(v)
+                        if matches!(&v.kind, A::Call { name, .. }
+                            if super::calls::is_statement_call(&name.name)) =>
+                    {
+                        let stmt = ast::Stmt {
+                            kind: ast::StmtKind::Expr(v.clone()),
+                            span: v.span,
+                        };
+                        self.lower_stmt(&stmt, ctx, scopes, &mut body);
+                        Expr::new(ExprKind::Int(0), Type::Void, span)
+                    }
                     Some(v) => self.lower_expr(v, ctx, scopes),
                     None => Expr::new(ExprKind::Int(0), Type::Void, span),
                 };
@@ -266,10 +303,13 @@ impl Lowerer<'_> {
             }
             A::Sizeof(arg) => {
                 let size = match &**arg {
-                    ast::TypeOrExpr::Type(t) => match self.sizeof_type(t, ctx) {
-                        Ok(size) => size,
-                        Err(msg) => return self.poison(t.span, msg),
-                    },
+                    ast::TypeOrExpr::Type(t) => {
+                        self.prepare_typeof(t, ctx, scopes);
+                        match self.sizeof_type(t, ctx) {
+                            Ok(size) => size,
+                            Err(msg) => return self.poison(t.span, msg),
+                        }
+                    }
                     ast::TypeOrExpr::Expr(x) => match &x.kind {
                         A::Ident(n) if self.sizeof_name(n).is_some() => {
                             self.sizeof_name(n).unwrap_or(0)

@@ -50,6 +50,11 @@ pub fn lower(
     program: &ast::Program,
     options: &LowerOptions,
 ) -> (Option<ir::Program>, Vec<Diagnostic>) {
+    let (expanded, macro_diags) = crate::macros::expand(program);
+    if macro_diags.iter().any(Diagnostic::is_error) {
+        return (None, macro_diags);
+    }
+    let program = &expanded;
     let mut maps = MapTable::default();
     let mut var_types = HashMap::new();
     // First run: learn map types. Its diagnostics are discarded; the second run reports them.
@@ -94,6 +99,8 @@ pub(crate) struct Lowerer<'a> {
     pub ctypes: ctypes::ScriptTypes,
     /// The binary the probe being lowered traces, when it is a uprobe on one binary (`uaddr`).
     pub user_binary: Option<String>,
+    /// The type of each `typeof(expression)`, keyed by the expression's span.
+    pub typeof_types: HashMap<Span, Type>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -113,6 +120,7 @@ impl<'a> Lowerer<'a> {
             defines: HashMap::new(),
             ctypes: ctypes::ScriptTypes::default(),
             user_binary: None,
+            typeof_types: HashMap::new(),
         }
     }
 
@@ -180,9 +188,8 @@ impl<'a> Lowerer<'a> {
                 ast::Item::CStruct(_) => {}
                 ast::Item::CEnum(e) => self.lower_enum(e),
                 ast::Item::Import(i) => self.diags.push(Diagnostic::unsupported(i.span, "import")),
-                ast::Item::Macro(m) => self
-                    .diags
-                    .push(Diagnostic::unsupported(m.span, "a macro definition")),
+                // Expanded (and removed) by `crate::macros::expand` before lowering.
+                ast::Item::Macro(_) => {}
                 ast::Item::Config(_) | ast::Item::MapDecl(_) => {}
             }
         }

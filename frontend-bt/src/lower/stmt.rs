@@ -50,6 +50,9 @@ impl Lowerer<'_> {
                 self.lower_assign(target, *op, value, span, ctx, scopes, out)
             }
             S::Let { var, ty, value } => {
+                if let Some(t) = ty {
+                    self.prepare_typeof(t, ctx, scopes);
+                }
                 let declared = match ty {
                     Some(t) => match self.lower_type(t, super::ctypes::probe_space(Some(ctx))) {
                         Ok(t) => Some(normalize_stored(&t)),
@@ -280,6 +283,24 @@ impl Lowerer<'_> {
         match &e.kind {
             ast::ExprKind::Call { name, args } => {
                 self.lower_call_stmt(name, args, e.span, ctx, scopes, out)
+            }
+            // A block expression whose value is unused is a nested block.
+            ast::ExprKind::Block { stmts, value } => {
+                let mut stmts = stmts.clone();
+                if let Some(v) = value {
+                    stmts.push(ast::Stmt {
+                        kind: ast::StmtKind::Expr((**v).clone()),
+                        span: v.span,
+                    });
+                }
+                let block = ast::Stmt {
+                    kind: ast::StmtKind::Block(ast::Block {
+                        stmts,
+                        span: e.span,
+                    }),
+                    span: e.span,
+                };
+                self.lower_stmt(&block, ctx, scopes, out);
             }
             ast::ExprKind::Unary { op, operand }
                 if matches!(
