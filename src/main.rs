@@ -109,6 +109,7 @@ fn run(cli: &Cli) -> Result<i32, ()> {
     }
     let backend_options = backend::BackendOptions {
         ncpus: runtime::possible_cpus(),
+        helper_errors: cli.warnings > 0,
     };
     if cli.emit == Some(Emit::Llvm) {
         let text =
@@ -145,6 +146,7 @@ fn run(cli: &Cli) -> Result<i32, ()> {
         child,
         watch_pid: cli.pid,
         dtrace_notice: None,
+        source: Some(file.clone()),
     };
     runtime::run(&program, &object.elf, options).map_err(|e| {
         let mut d = match e.span {
@@ -287,6 +289,7 @@ fn run_d(cli: &Cli) -> Result<i32, ()> {
     }
     let backend_options = backend::BackendOptions {
         ncpus: runtime::possible_cpus(),
+        helper_errors: false,
     };
     if cli.emit == Some(Emit::Llvm) {
         let text = backend::emit_llvm_ir(&program, &backend_options).map_err(|d| render(&d))?;
@@ -318,6 +321,7 @@ fn run_d(cli: &Cli) -> Result<i32, ()> {
         child,
         watch_pid: cli.pid,
         dtrace_notice: Some(notice),
+        source: None,
     };
     runtime::run(&program, &object.elf, options).map_err(|e| {
         let line = e

@@ -48,11 +48,11 @@ fn e2e_corpus() {
             continue; // D scripts are not bpftrace programs
         }
         let mut res = run_case(&tool, &case.path, &case.header, &workload());
-        if support::is_d_script(&case.path) {
-            // DTrace's notices name the script as given: compare with its file name.
-            let name = case.path.file_name().unwrap().to_string_lossy();
-            res.stderr = res.stderr.replace(&*case.path.to_string_lossy(), &name);
-        }
+        // DTrace's notices, and bpftrace's errorf/warnf and helper-error locations, name the
+        // script as given: compare with its file name.
+        let name = case.path.file_name().unwrap().to_string_lossy();
+        res.stderr = res.stderr.replace(&*case.path.to_string_lossy(), &name);
+        res.stdout = res.stdout.replace(&*case.path.to_string_lossy(), &name);
         let failures = if is_bpftrace {
             res.stdout = support::bpftrace017::normalize(&res.stdout, &case.source);
             check(&case.header, &res, case.expected_out.as_deref(), None)

@@ -233,6 +233,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
         size: u32,
         ptr: &Expr,
         space: ir::AddrSpace,
+        span: ir::Span,
     ) -> R<()> {
         let p = self.scalar(ptr)?;
         let p = self.convert(p, &ptr.ty, &Type::U64)?;
@@ -242,7 +243,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
             ir::AddrSpace::User => Helper::ProbeReadUser,
         };
         // On failure the kernel zeroes the destination.
-        self.call(h, &[dst.ptr.into(), self.u32c(size).into(), p.into()])?;
-        Ok(())
+        let ret = self.call(h, &[dst.ptr.into(), self.u32c(size).into(), p.into()])?;
+        self.check_helper(h, ret, span)
     }
 }

@@ -64,7 +64,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
             }
             ExprKind::Deref { ptr, space } => {
                 let tmp = self.stack(8)?;
-                self.read_into(tmp, e.ty.size(), ptr, *space)?;
+                self.read_into(tmp, e.ty.size(), ptr, *space, e.span)?;
                 self.load(tmp, &e.ty)
             }
             ExprKind::Call { func, args } => self.call_function(*func, args, e),

@@ -26,6 +26,7 @@ mod emit;
 mod expr;
 mod formap;
 mod func;
+mod helper_errors;
 mod helpers;
 mod mapops;
 mod maps;
@@ -45,6 +46,9 @@ pub struct BackendOptions {
     /// Number of possible CPUs: the bound of loops that combine per-CPU aggregation slots and
     /// the value of the `ncpus` builtin.
     pub ncpus: u32,
+    /// `-k`: after each fallible helper call (probe reads), send a helper-error record
+    /// ([`ir::abi::HELPER_ERROR_ACTION`]) when it returned an error.
+    pub helper_errors: bool,
 }
 
 /// A compiled program: the BPF ELF object (BTF-defined maps in `.maps`, one program per attach

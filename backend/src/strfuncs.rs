@@ -167,7 +167,8 @@ impl<'ctx> FnGen<'_, 'ctx> {
             let m32 = self
                 .b
                 .build_int_truncate(masked, self.cx.i32_type(), "lenm32")?;
-            self.call(h, &[data.ptr.into(), m32.into(), p.into()])?;
+            let ret = self.call(h, &[data.ptr.into(), m32.into(), p.into()])?;
+            self.check_helper(h, ret, src.span)?;
         } else {
             // A value in memory (a string or an array): copy all of it; the length says how much
             // of it counts.

@@ -50,6 +50,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
         max_len: Option<&Expr>,
         dst: Place<'ctx>,
         size: u32,
+        span: ir::Span,
     ) -> R<()> {
         self.zero(dst, size)?;
         let p = self.scalar(ptr)?;
@@ -72,8 +73,8 @@ impl<'ctx> FnGen<'_, 'ctx> {
             AddrSpace::Kernel => Helper::ProbeReadKernelStr,
             AddrSpace::User => Helper::ProbeReadUserStr,
         };
-        self.call(h, &[dst.ptr.into(), n.into(), p.into()])?;
-        Ok(())
+        let ret = self.call(h, &[dst.ptr.into(), n.into(), p.into()])?;
+        self.check_helper(h, ret, span)
     }
 
     /// `a == b` for strings, as `i1`: equal up to and including the first NUL (the end of a

@@ -98,7 +98,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 Type::Str { size },
             ) => {
                 let n = (*size).min(e.ty.size());
-                self.read_str_into(ptr, *space, max_len.as_deref(), dst, n)?;
+                self.read_str_into(ptr, *space, max_len.as_deref(), dst, n, e.span)?;
                 self.zero_tail(dst, n, *size)
             }
             (
@@ -213,7 +213,9 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 )?;
                 Ok(())
             }
-            (ExprKind::Deref { ptr, space }, _) => self.read_into(dst, dty.size(), ptr, *space),
+            (ExprKind::Deref { ptr, space }, _) => {
+                self.read_into(dst, dty.size(), ptr, *space, e.span)
+            }
             _ => unsupported(e.span, format!("a value of type {} built this way", e.ty)),
         }
     }

@@ -119,6 +119,38 @@ pub fn fault_text(code: u64) -> &'static str {
 /// Size of the record header (the action id).
 pub const EVENT_HEADER_SIZE: u32 = 8;
 
+/// The action id of a helper-error record (`-k`): a BPF helper failed. It is not an index of
+/// [`crate::Program::actions`]; the record's fields are at the [`HelperError`] offsets.
+pub const HELPER_ERROR_ACTION: u64 = u64::MAX;
+
+/// Byte offsets (from the record's start, header included) in a helper-error record.
+pub struct HelperError;
+impl HelperError {
+    /// `u32`: the helper's id (the kernel's `enum bpf_func_id`).
+    pub const HELPER: u32 = 8;
+    /// `i32`: the negative errno the helper returned.
+    pub const RETCODE: u32 = 12;
+    /// `u32`: the byte offset in the program text where the failing expression starts.
+    pub const SPAN_START: u32 = 16;
+    /// `u32`: the byte offset where it ends.
+    pub const SPAN_END: u32 = 20;
+    /// Size of the record.
+    pub const SIZE: u32 = 24;
+}
+
+/// The kernel name (without `bpf_`) of the helpers whose failures `-k` reports, by id.
+pub fn helper_name(id: u32) -> Option<&'static str> {
+    Some(match id {
+        2 => "map_update_elem",
+        3 => "map_delete_elem",
+        112 => "probe_read_user",
+        113 => "probe_read_kernel",
+        114 => "probe_read_user_str",
+        115 => "probe_read_kernel_str",
+        _ => return None,
+    })
+}
+
 /// Byte offset of `value` in a min/max per-CPU slot.
 pub const MINMAX_VALUE: u32 = 0;
 /// Byte offset of `is_set` in a min/max per-CPU slot.

@@ -221,6 +221,37 @@ pub fn c_string(bytes: &[u8]) -> String {
     String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
+/// A `-k` helper-error record ([`abi::HELPER_ERROR_ACTION`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HelperErrorRecord {
+    /// The helper's id.
+    pub helper: u32,
+    /// The negative errno it returned.
+    pub retcode: i32,
+    /// The expression whose helper failed.
+    pub span: ir::Span,
+}
+
+/// The helper-error record `record` is, if it is one.
+pub fn decode_helper_error(record: &[u8]) -> Option<HelperErrorRecord> {
+    use abi::HelperError as H;
+    if read_u64(record, 0).ok()? != abi::HELPER_ERROR_ACTION {
+        return None;
+    }
+    let u32_at = |off: u32| -> Option<u32> {
+        let b = record.get(off as usize..off as usize + 4)?;
+        Some(u32::from_le_bytes(b.try_into().ok()?))
+    };
+    Some(HelperErrorRecord {
+        helper: u32_at(H::HELPER)?,
+        retcode: u32_at(H::RETCODE)? as i32,
+        span: ir::Span::new(
+            u32_at(H::SPAN_START)? as usize,
+            u32_at(H::SPAN_END)? as usize,
+        ),
+    })
+}
+
 /// Decodes a ring-buffer record: the action id and its argument values.
 pub fn decode_record(
     program: &Program,

@@ -41,6 +41,9 @@ pub struct RunOptions {
     /// D scripts: what DTrace's notice names once probes are enabled (`script 'PATH'` or
     /// `description 'TEXT'`), printed as `dtrace: … matched N probes` unless quiet.
     pub dtrace_notice: Option<String>,
+    /// The program's text: where `-k` helper-error warnings find the `file:line:col` of the
+    /// expression whose helper failed (`None`: the location is left out).
+    pub source: Option<ir::SourceFile>,
 }
 
 /// Output format of program output (`-f text|json`).

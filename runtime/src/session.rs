@@ -86,6 +86,8 @@ struct Handler<'a> {
     error_probes: Vec<String>,
     /// The drop counters last reported.
     drops_reported: Cell<Drops>,
+    /// The program's text, for the location of helper errors.
+    source: Option<ir::SourceFile>,
 }
 
 /// What DTrace output needs to remember during a run.
@@ -271,6 +273,45 @@ impl Handler<'_> {
         if !self.warned.replace(true) {
             let _ = writeln!(self.err.borrow_mut(), "WARNING: {msg}");
         }
+    }
+
+    /// `-k`: a BPF helper failed. Text output warns on stderr as bpftrace does
+    /// (`stdin:1:12-25: WARNING: Failed to probe_read_user: Bad address (-14)`); JSON output
+    /// writes a `helper_error` line.
+    fn helper_error(&self, e: &decode::HelperErrorRecord) {
+        let helper = ir::abi::helper_name(e.helper)
+            .map_or_else(|| format!("helper {}", e.helper), str::to_string);
+        let msg = crate::text::strerror(i64::from(e.retcode));
+        let loc = self.source.as_ref().map(|f| {
+            let (line, col) = f.line_col(e.span.start);
+            let (end_line, end_col) = f.line_col(e.span.end);
+            (
+                f.name.clone(),
+                line,
+                col,
+                (end_line == line).then_some(end_col),
+            )
+        });
+        if self.json() {
+            let (file, line, col) = loc
+                .as_ref()
+                .map_or((String::new(), 0, 0), |l| (l.0.clone(), l.1, l.2));
+            self.write(&bt_json::format_helper_error(
+                &msg, &helper, e.retcode, &file, line, col,
+            ));
+            return;
+        }
+        self.flush();
+        let prefix = match loc {
+            Some((file, line, col, Some(end))) => format!("{file}:{line}:{col}-{end}: "),
+            Some((file, line, col, None)) => format!("{file}:{line}:{col}: "),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            self.err.borrow_mut(),
+            "{prefix}WARNING: Failed to {helper}: {msg} ({})",
+            e.retcode
+        );
     }
 
     /// `system`, `cat`, `errorf` and `warnf`, once their text is formatted.
@@ -491,6 +532,10 @@ impl Handler<'_> {
         // After exit(), DTrace still prints the rest of the record that called it.
         let record_open = self.dtrace.as_ref().is_some_and(|d| d.record_open.get());
         if self.discard.get() && !record_open {
+            return 0;
+        }
+        if let Some(e) = decode::decode_helper_error(record) {
+            self.helper_error(&e);
             return 0;
         }
         let (id, mut values) = match decode::decode_record(self.program, record) {
@@ -899,6 +944,7 @@ pub fn run_timed(
         dtrace,
         error_probes,
         drops_reported: Cell::new(Drops::default()),
+        source: opts.source.clone(),
     };
     if !opts.quiet && opts.format == OutputFormat::Json {
         handler.write(&bt_json::format_attached(count));

@@ -73,7 +73,13 @@ impl Prog {
         let ncpus = libbpf_rs::num_possible_cpus()
             .map(|n| n as u32)
             .unwrap_or(2);
-        match backend::compile(&self.0, &backend::BackendOptions { ncpus }) {
+        match backend::compile(
+            &self.0,
+            &backend::BackendOptions {
+                ncpus,
+                helper_errors: false,
+            },
+        ) {
             Ok(o) => o.elf,
             Err(d) => panic!("compile failed: {d:#?}"),
         }

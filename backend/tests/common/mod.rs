@@ -13,7 +13,10 @@ pub fn ncpus() -> u32 {
 }
 
 pub fn opts() -> backend::BackendOptions {
-    backend::BackendOptions { ncpus: ncpus() }
+    backend::BackendOptions {
+        ncpus: ncpus(),
+        helper_errors: false,
+    }
 }
 
 /// Program under construction.

@@ -25,6 +25,7 @@ const KNOWN: &[&str] = &[
     "zero",
     "delete",
     "has_key",
+    "find",
     "str",
     "strncmp",
     "strcontains",
@@ -52,7 +53,6 @@ const NOT_YET: &[&str] = &[
     "path",
     "kptr",
     "uptr",
-    "find",
     "percpu_kaddr",
     "debugf",
     "unwatch",
@@ -65,6 +65,82 @@ const NOT_YET: &[&str] = &[
     "getopt",
     "tseries",
 ];
+
+impl Lowerer<'_> {
+    /// `find(@m, key, $v)`: true, and `$v` set to the value, when the key exists; else false
+    /// and `$v` unchanged. Written as `{ let $f = has_key(@m, key); if ($f) { $v = @m[key] } $f }`.
+    fn lower_find(
+        &mut self,
+        args: &[ast::Expr],
+        span: Span,
+        ctx: &ProbeContext,
+        scopes: &mut Scopes,
+    ) -> Expr {
+        let [map @ ast::Expr {
+            kind: ast::ExprKind::Map { name, keys },
+            span: ms,
+        }, key, var @ ast::Expr {
+            kind: ast::ExprKind::Var(_),
+            ..
+        }] = args
+        else {
+            return self.poison(
+                span,
+                "find() takes a map, a key and a scratch variable: find(@m, key, $value)",
+            );
+        };
+        if !keys.is_empty() {
+            return self.poison(
+                map.span,
+                "find() takes the map without keys: find(@m, key, $v)",
+            );
+        }
+        let flag = format!("find#{}", span.start);
+        let e = |kind| ast::Expr { kind, span };
+        let st = |kind| ast::Stmt { kind, span };
+        let flag_var = || e(ast::ExprKind::Var(flag.clone()));
+        let has_key = e(ast::ExprKind::Call {
+            name: ast::Ident {
+                name: "has_key".into(),
+                span,
+            },
+            args: vec![map.clone(), key.clone()],
+        });
+        let entry = ast::Expr {
+            kind: ast::ExprKind::Map {
+                name: name.clone(),
+                keys: vec![key.clone()],
+            },
+            span: *ms,
+        };
+        let block = e(ast::ExprKind::Block {
+            stmts: vec![
+                st(ast::StmtKind::Let {
+                    var: ast::Ident {
+                        name: flag.clone(),
+                        span,
+                    },
+                    ty: None,
+                    value: Some(has_key),
+                }),
+                st(ast::StmtKind::If {
+                    cond: flag_var(),
+                    then: ast::Block {
+                        stmts: vec![st(ast::StmtKind::Assign {
+                            target: var.clone(),
+                            op: None,
+                            value: entry,
+                        })],
+                        span,
+                    },
+                    otherwise: None,
+                }),
+            ],
+            value: Some(Box::new(flag_var())),
+        });
+        self.lower_expr(&block, ctx, scopes)
+    }
+}
 
 /// Whether `name` is an action called as a statement (it has no value).
 pub(crate) fn is_statement_call(name: &str) -> bool {
@@ -231,6 +307,7 @@ impl Lowerer<'_> {
                 }
                 _ => self.poison(span, "has_key() takes a map and a key: has_key(@m, key)"),
             },
+            "find" => self.lower_find(args, span, ctx, scopes),
             "len" => match args {
                 [ast::Expr {
                     kind: ast::ExprKind::Map { name, keys },

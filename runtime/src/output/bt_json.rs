@@ -129,6 +129,24 @@ pub fn format_lost_events(count: u64) -> String {
     )
 }
 
+/// `-k`: a BPF helper failed, `{"type": "helper_error", "msg": "Bad address", "helper":
+/// "probe_read_user", "retcode": -14, "filename": "stdin", "line": 1, "col": 87}`.
+pub fn format_helper_error(
+    msg: &str,
+    helper: &str,
+    retcode: i32,
+    filename: &str,
+    line: usize,
+    col: usize,
+) -> String {
+    format!(
+        "{{\"type\": \"helper_error\", \"msg\": {}, \"helper\": {}, \"retcode\": {retcode}, \"filename\": {}, \"line\": {line}, \"col\": {col}}}\n",
+        string(msg),
+        string(helper),
+        string(filename)
+    )
+}
+
 /// `printf` output: `{"type": "printf", "data": "TEXT"}` with the formatted text (newlines
 /// included) as one string.
 pub fn format_printf(text: &str) -> String {

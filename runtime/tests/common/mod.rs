@@ -112,6 +112,7 @@ pub fn run(program: Program, elf: Vec<u8>, dry_run: bool, during: impl FnOnce(&S
             child: None,
             watch_pid: None,
             dtrace_notice: None,
+            source: None,
         };
         let r = runtime::session::run_timed(&program, &elf, opts, &mut e).map(|(code, t)| {
             eprintln!(
