@@ -1,6 +1,7 @@
-//! Aggregations (`count`, `sum`, `min`, `max`, `avg`, `stats`, `hist`, `lhist`): updating this
-//! CPU's slot in place, reading the combined value across CPUs, and histogram bucket indexes
-//! computed exactly like [`ir::abi::hist_index`] and [`ir::abi::lhist_index`].
+//! Aggregations (`count`, `sum`, `min`, `max`, `avg`, `stats`, `hist`, `lhist`, and D's
+//! `stddev`, `quantize`, `lquantize`, `llquantize`): updating this CPU's slot in place, reading
+//! the combined value across CPUs, and histogram bucket indexes computed exactly like the
+//! bucket functions of [`ir::abi`].
 
 use crate::func::{error, is_signed, unsupported, FnGen, Place, R};
 use crate::helpers::Helper;
@@ -11,12 +12,13 @@ use inkwell::IntPredicate;
 use ir::{abi, Expr, MapId, MapKind, Span, Type};
 
 impl<'ctx> FnGen<'_, 'ctx> {
-    /// `@m[k] = agg(v)`.
+    /// `@m[k] = agg(v)` (`incr`: D's increment of the quantize family, 1 when absent).
     pub(crate) fn map_aggregate(
         &mut self,
         id: MapId,
         key: Option<&Expr>,
         value: Option<&Expr>,
+        incr: Option<&Expr>,
         span: Span,
     ) -> R<()> {
         let (decl, g) = self.map(id, span)?;
@@ -44,6 +46,13 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 )
             }
         };
+        let weight = match incr {
+            Some(i) => {
+                let x = self.scalar(i)?;
+                self.convert(x, &i.ty, &Type::I64)?
+            }
+            None => self.u64c(1),
+        };
         let k = self.build_key(&decl, key, span)?;
         if abi::is_histogram(&kind) {
             let Some(v) = v else {
@@ -52,6 +61,16 @@ impl<'ctx> FnGen<'_, 'ctx> {
             let idx = match kind {
                 MapKind::Hist { k } => self.hist_index(v, k)?,
                 MapKind::Lhist { min, max, step } => self.lhist_index(v, min, max, step)?,
+                MapKind::Quantize => self.quantize_index(v)?,
+                MapKind::Lquantize { base, step, levels } => {
+                    self.lquantize_index(v, base, step, levels)?
+                }
+                MapKind::Llquantize {
+                    factor,
+                    low,
+                    high,
+                    steps,
+                } => self.llquantize_index(v, factor, low, high, steps)?,
                 _ => return error(span, "internal error: not a histogram"),
             };
             let at = self.at(k, abi::hist_key_layout(&decl).1)?;
@@ -65,6 +84,10 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 self.add_at(slot, 0, self.u64c(1))?
             }
             (MapKind::Sum(_), Some(v)) => self.add_at(slot, 0, v)?,
+            (MapKind::Quantize | MapKind::Lquantize { .. } | MapKind::Llquantize { .. }, _) => {
+                self.add_at(slot, 0, weight)?
+            }
+            (MapKind::Stddev(_), Some(v)) => self.stddev_add(slot, v)?,
             (MapKind::Avg(_) | MapKind::Stats(_), Some(v)) => {
                 self.add_at(slot, abi::AVG_COUNT, self.u64c(1))?;
                 self.add_at(slot, abi::AVG_TOTAL, v)?;
@@ -311,6 +334,166 @@ impl<'ctx> FnGen<'_, 'ctx> {
         let zero = b.build_int_compare(IntPredicate::EQ, v, c(0), "zero")?;
         let idx = b.build_select(zero, c(1), idx, "idx0")?.into_int_value();
         Ok(b.build_select(neg, c(0), idx, "idxn")?.into_int_value())
+    }
+
+    /// Adds `v` to a `stddev` slot: one more value, `v` to the total and `v * v` (as 128 bits,
+    /// of `|v|`, built from 32-bit halves since BPF has no 128-bit multiply) to the squares.
+    fn stddev_add(&mut self, slot: Place<'ctx>, v: IntValue<'ctx>) -> R<()> {
+        self.add_at(slot, abi::STDDEV_COUNT, self.u64c(1))?;
+        self.add_at(slot, abi::STDDEV_TOTAL, v)?;
+        let b = &self.b;
+        let c = |x: u64| self.i64t().const_int(x, false);
+        let neg = b.build_int_compare(IntPredicate::SLT, v, c(0), "neg")?;
+        let minus = b.build_int_sub(c(0), v, "minus")?;
+        let a = b.build_select(neg, minus, v, "abs")?.into_int_value();
+        let lo = b.build_and(a, c(0xffff_ffff), "lo")?;
+        let hi = b.build_right_shift(a, c(32), false, "hi")?;
+        let ll = b.build_int_mul(lo, lo, "ll")?;
+        let lh = b.build_int_mul(lo, hi, "lh")?;
+        let hh = b.build_int_mul(hi, hi, "hh")?;
+        // a*a = hh << 64 + 2 * (lh << 32) + ll
+        let mut low = ll;
+        let mut high = hh;
+        let lh_lo = b.build_left_shift(lh, c(32), "lh_lo")?;
+        let lh_hi = b.build_right_shift(lh, c(32), false, "lh_hi")?;
+        for _ in 0..2 {
+            let sum = b.build_int_add(low, lh_lo, "sq_lo")?;
+            let carry = b.build_int_compare(IntPredicate::ULT, sum, low, "carry")?;
+            let carry = b.build_int_z_extend(carry, self.i64t(), "carry64")?;
+            high = b.build_int_add(high, lh_hi, "sq_hi")?;
+            high = b.build_int_add(high, carry, "sq_hi_c")?;
+            low = sum;
+        }
+        let lo_p = self.at(slot, abi::STDDEV_SQUARES_LO)?;
+        let hi_p = self.at(slot, abi::STDDEV_SQUARES_HI)?;
+        let old_lo = self.load(lo_p, &Type::U64)?;
+        let old_hi = self.load(hi_p, &Type::U64)?;
+        let b = &self.b;
+        let new_lo = b.build_int_add(old_lo, low, "acc_lo")?;
+        let carry = b.build_int_compare(IntPredicate::ULT, new_lo, old_lo, "acc_carry")?;
+        let carry = b.build_int_z_extend(carry, self.i64t(), "acc_carry64")?;
+        let new_hi = b.build_int_add(old_hi, high, "acc_hi")?;
+        let new_hi = b.build_int_add(new_hi, carry, "acc_hi_c")?;
+        self.store(lo_p, &Type::U64, new_lo)?;
+        self.store(hi_p, &Type::U64, new_hi)
+    }
+
+    /// floor(log2(x)) of an unsigned `x >= 1` (0 for 0): a binary search, no loop.
+    fn log2_floor(&self, x: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        let b = &self.b;
+        let i64t = self.i64t();
+        let c = |v: u64| i64t.const_int(v, false);
+        let mut x = x;
+        let mut p = c(0);
+        for s in [32u64, 16, 8, 4, 2, 1] {
+            let big = b.build_int_compare(IntPredicate::UGE, x, c(1 << s), "big")?;
+            let shifted = b.build_right_shift(x, c(s), false, "x")?;
+            x = b.build_select(big, shifted, x, "x")?.into_int_value();
+            let ps = b.build_int_add(p, c(s), "p")?;
+            p = b.build_select(big, ps, p, "p")?.into_int_value();
+        }
+        Ok(p)
+    }
+
+    /// `|v|` as an unsigned 64-bit value.
+    fn magnitude(&self, v: IntValue<'ctx>) -> R<(IntValue<'ctx>, IntValue<'ctx>)> {
+        let b = &self.b;
+        let zero = self.u64c(0);
+        let neg = b.build_int_compare(IntPredicate::SLT, v, zero, "neg")?;
+        let minus = b.build_int_sub(zero, v, "minus")?;
+        Ok((b.build_select(neg, minus, v, "mag")?.into_int_value(), neg))
+    }
+
+    /// `ir::abi::quantize_index(v)` in BPF.
+    fn quantize_index(&mut self, v: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        let (mag, neg) = self.magnitude(v)?;
+        let p = self.log2_floor(mag)?;
+        let b = &self.b;
+        let c = |x: u64| self.i64t().const_int(x, false);
+        let big = b.build_int_compare(IntPredicate::UGT, p, c(62), "p62")?;
+        let p = b.build_select(big, c(62), p, "p")?.into_int_value();
+        let pos = b.build_int_add(c(abi::QUANTIZE_ZERO + 1), p, "pos")?;
+        let negi = b.build_int_sub(c(abi::QUANTIZE_ZERO - 1), p, "negi")?;
+        let idx = b.build_select(neg, negi, pos, "idx")?.into_int_value();
+        let zero = b.build_int_compare(IntPredicate::EQ, v, c(0), "zero")?;
+        Ok(b.build_select(zero, c(abi::QUANTIZE_ZERO), idx, "qidx")?
+            .into_int_value())
+    }
+
+    /// `ir::abi::lquantize_index(v, base, step, levels)` in BPF.
+    fn lquantize_index(
+        &mut self,
+        v: IntValue<'ctx>,
+        base: i64,
+        step: i64,
+        levels: u32,
+    ) -> R<IntValue<'ctx>> {
+        let top = base.saturating_add(i64::from(levels).saturating_mul(step.max(1)));
+        let b = &self.b;
+        let i64t = self.i64t();
+        let c = |x: i64| i64t.const_int(x as u64, true);
+        let below = b.build_int_compare(IntPredicate::SLT, v, c(base), "below")?;
+        let above = b.build_int_compare(IntPredicate::SGE, v, c(top), "above")?;
+        let rel = b.build_int_sub(v, c(base), "rel")?;
+        // Inside the range rel >= 0, so unsigned division is exact.
+        let q = b.build_int_unsigned_div(rel, c(step.max(1)), "q")?;
+        let inside = b.build_int_add(q, c(1), "inside")?;
+        let idx = b
+            .build_select(above, c(i64::from(levels) + 1), inside, "idx")?
+            .into_int_value();
+        Ok(b.build_select(below, c(0), idx, "idx")?.into_int_value())
+    }
+
+    /// `ir::abi::llquantize_index(v, factor, low, high, steps)` in BPF: one candidate bucket per
+    /// order of magnitude (all constants), the smallest magnitude that holds `|v|` chosen by a
+    /// chain of selects.
+    fn llquantize_index(
+        &mut self,
+        v: IntValue<'ctx>,
+        factor: u16,
+        low: u16,
+        high: u16,
+        steps: u16,
+    ) -> R<IntValue<'ctx>> {
+        let (per_mag, zero, total) = abi::llquantize_shape(factor, low, high, steps);
+        let spf = u64::from(steps / factor.max(1));
+        let steps64 = u64::from(steps.max(1));
+        let (mag, neg) = self.magnitude(v)?;
+        let i64t = self.i64t();
+        let c = |x: u64| i64t.const_int(x, false);
+        let clamp_u64 = |x: i128| -> u64 { x.clamp(0, i128::from(u64::MAX)) as u64 };
+        // Offset from the zero bucket; `total - zero` (one past the last) means overflow.
+        let mut offset = c(total - 1 - zero);
+        for m in (low..=high).rev() {
+            let next = clamp_u64(abi::llquantize_pow(factor, u32::from(m) + 1));
+            let b = &self.b;
+            let within = if next % steps64 == 0 {
+                b.build_int_unsigned_div(mag, c(next / steps64), "within")?
+            } else {
+                // Buckets narrower than one: only small magnitudes, so no overflow.
+                let scaled = b.build_int_mul(mag, c(steps64), "scaled")?;
+                b.build_int_unsigned_div(scaled, c(next.max(1)), "within")?
+            };
+            let under = b.build_int_compare(IntPredicate::ULT, within, c(spf), "under")?;
+            let w = b.build_int_sub(within, c(spf), "w")?;
+            let w = b.build_select(under, c(0), w, "w0")?.into_int_value();
+            let over =
+                b.build_int_compare(IntPredicate::UGT, w, c(per_mag.saturating_sub(1)), "over")?;
+            let w = b
+                .build_select(over, c(per_mag.saturating_sub(1)), w, "w1")?
+                .into_int_value();
+            let cand = b.build_int_add(w, c(1 + u64::from(m - low) * per_mag), "cand")?;
+            let fits = b.build_int_compare(IntPredicate::ULT, mag, c(next), "fits")?;
+            offset = b.build_select(fits, cand, offset, "off")?.into_int_value();
+        }
+        let b = &self.b;
+        let up = b.build_int_add(c(zero), offset, "up")?;
+        let down = b.build_int_sub(c(zero), offset, "down")?;
+        let idx = b.build_select(neg, down, up, "llidx")?.into_int_value();
+        let lowpow = clamp_u64(abi::llquantize_pow(factor, u32::from(low)));
+        let small = b.build_int_compare(IntPredicate::ULT, mag, c(lowpow), "small")?;
+        Ok(b.build_select(small, c(zero), idx, "llidx0")?
+            .into_int_value())
     }
 
     /// `ir::abi::lhist_index(v, min, max, step)` in BPF.

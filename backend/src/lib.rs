@@ -65,33 +65,7 @@ pub fn compile(
     program: &ir::Program,
     opts: &BackendOptions,
 ) -> Result<CompiledObject, Vec<Diagnostic>> {
-    reject_unsupported_d(program)?;
     module::build(program, opts, module::Output::Object).map(|out| CompiledObject { elf: out })
-}
-
-/// D-only IR the backend cannot generate yet (DTrace's aggregating functions `quantize`,
-/// `lquantize`, `llquantize`, `stddev`): each becomes a "not supported yet" error at its span.
-/// D's actions (`trace`, `printa`, `trunc`, ...) need nothing here: `Emit` is generic.
-fn reject_unsupported_d(program: &ir::Program) -> Result<(), Vec<Diagnostic>> {
-    use ir::MapKind;
-    let mut diags = Vec::new();
-    for m in &program.maps {
-        if matches!(
-            m.kind,
-            MapKind::Quantize
-                | MapKind::Lquantize { .. }
-                | MapKind::Llquantize { .. }
-                | MapKind::Stddev(_)
-        ) {
-            let f = m.kind.function_name().unwrap_or("?");
-            diags.push(Diagnostic::unsupported(m.span, format!("{f}()")));
-        }
-    }
-    if diags.is_empty() {
-        Ok(())
-    } else {
-        Err(diags)
-    }
 }
 
 /// The optimised LLVM IR text of the module (for `oxtrace --emit llvm`).
@@ -99,7 +73,6 @@ pub fn emit_llvm_ir(
     program: &ir::Program,
     opts: &BackendOptions,
 ) -> Result<String, Vec<Diagnostic>> {
-    reject_unsupported_d(program)?;
     module::build(program, opts, module::Output::LlvmIr)
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
 }

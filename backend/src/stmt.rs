@@ -39,9 +39,12 @@ impl<'ctx> FnGen<'_, 'ctx> {
             StmtKind::MapStore { map, key, value } => {
                 self.map_store(*map, key.as_ref(), value, s.span)?
             }
-            StmtKind::MapAggregate { map, key, value } => {
-                self.map_aggregate(*map, key.as_ref(), value.as_ref(), s.span)?
-            }
+            StmtKind::MapAggregate {
+                map,
+                key,
+                value,
+                incr,
+            } => self.map_aggregate(*map, key.as_ref(), value.as_ref(), incr.as_ref(), s.span)?,
             StmtKind::If {
                 cond,
                 then,

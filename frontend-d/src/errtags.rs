@@ -25,43 +25,105 @@ const TAGS: &[(&str, &str)] = &[
     ),
     ("keys must match those used before", "D_AGG_KEY"),
     (
-        "lquantize( ) base (argument #2) must be less than",
+        "lquantize( ) base (argument #1) must be less than",
         "D_LQUANT_MISMATCH",
     ),
     (
-        "lquantize( ) step (argument #4) too large",
+        "lquantize( ) step (argument #3) too large",
         "D_LQUANT_STEPLARGE",
     ),
     (
-        "lquantize( ) step (argument #4) too small",
+        "lquantize( ) step (argument #3) too small",
         "D_LQUANT_STEPSMALL",
     ),
     (
-        "lquantize( ) argument #2 must be a 32-bit",
+        "lquantize( ) argument #1 must be an integer",
+        "D_LQUANT_BASETYPE",
+    ),
+    (
+        "lquantize( ) argument #1 must be a 32-bit",
         "D_LQUANT_BASEVAL",
     ),
     (
-        "lquantize( ) argument #3 must be a 32-bit",
+        "lquantize( ) argument #2 must be an integer",
+        "D_LQUANT_LIMTYPE",
+    ),
+    (
+        "lquantize( ) argument #2 must be a 32-bit",
         "D_LQUANT_LIMVAL",
     ),
     (
-        "lquantize( ) argument #4 must be a 16-bit",
+        "lquantize( ) argument #3 must be a non-zero",
+        "D_LQUANT_STEPTYPE",
+    ),
+    (
+        "lquantize( ) argument #3 must be a 16-bit",
         "D_LQUANT_STEPVAL",
     ),
     (
-        "llquantize( ) factor (argument #2) must be at least 2",
-        "D_LLQUANT_FACTORSMALL",
+        "lquantize( ) base (argument #1) doesn't match",
+        "D_LQUANT_MATCHBASE",
     ),
-    ("llquantize( ) high magnitude", "D_LLQUANT_MAGRANGE"),
     (
-        "llquantize( ) factor (argument #2) must evenly divide",
-        "D_LLQUANT_FACTOREVEN",
+        "lquantize( ) limit (argument #2) doesn't match",
+        "D_LQUANT_MATCHLIM",
     ),
-    ("overflows 64 bits", "D_LLQUANT_MAGTOOBIG"),
     (
-        "llquantize( ) steps (argument #5) must evenly divide",
+        "lquantize( ) step (argument #3) doesn't match",
+        "D_LQUANT_MATCHSTEP",
+    ),
+    (
+        "llquantize( ) argument #1 must be an integer",
+        "D_LLQUANT_FACTORTYPE",
+    ),
+    (
+        "llquantize( ) argument #1 must be an unsigned",
+        "D_LLQUANT_FACTORVAL",
+    ),
+    (
+        "llquantize( ) argument #2 must be an integer",
+        "D_LLQUANT_LMAGTYPE",
+    ),
+    (
+        "llquantize( ) argument #2 must be an unsigned",
+        "D_LLQUANT_LMAGVAL",
+    ),
+    (
+        "llquantize( ) argument #3 must be an integer",
+        "D_LLQUANT_HMAGTYPE",
+    ),
+    ("llquantize( ) argument #3", "D_LLQUANT_HMAGVAL"),
+    (
+        "llquantize( ) argument #4 must be an integer",
+        "D_LLQUANT_STEPTYPE",
+    ),
+    (
+        "llquantize( ) argument #4 must be a non-zero",
+        "D_LLQUANT_STEPTYPE",
+    ),
+    (
+        "llquantize( ) argument #4 must be an unsigned",
         "D_LLQUANT_STEPVAL",
     ),
+    ("llquantize() argument #4 (steps)", "D_LLQUANT_STEPVAL"),
+    (
+        "llquantize() factor (argument #1) doesn't match",
+        "D_LLQUANT_MATCHFACTOR",
+    ),
+    (
+        "llquantize() lmag (argument #2) doesn't match",
+        "D_LLQUANT_MATCHLMAG",
+    ),
+    (
+        "llquantize() hmag (argument #3) doesn't match",
+        "D_LLQUANT_MATCHHMAG",
+    ),
+    (
+        "llquantize() steps (argument #4) doesn't match",
+        "D_LLQUANT_MATCHSTEPS",
+    ),
+    ("increment value (argument #", "D_PROTO_ARG"),
+    ("argument #1 must be of scalar type", "D_AGG_SCALAR"),
     ("prototype mismatch: conversion #", "D_PRINTF_ARG_PROTO"),
     ("prototype mismatch: only", "D_PRINTF_ARG_EXTRA"),
     ("is incompatible with conversion #", "D_PRINTF_ARG_TYPE"),

@@ -321,21 +321,19 @@ pub const STDDEV_SQUARES_HI: u32 = 24;
 /// Size of a `stddev` per-CPU slot.
 pub const STDDEV_SIZE: u32 = 32;
 
-/// The population standard deviation of `count` values with sum `total` and sum of squares
-/// `squares`, truncated to an integer as DTrace prints it (0 when empty).
-pub fn stddev(count: u64, total: i64, squares: u128) -> u64 {
+/// The standard deviation of `count` values with sum `total` and sum of squares `squares`, as
+/// DTrace computes it for printing with normalization factor `normal`: the integer square root
+/// of `squares / normal / count - (|total / normal / count|)^2` (0 when empty).
+pub fn stddev(count: u64, total: i64, squares: u128, normal: u64) -> u64 {
     if count == 0 {
         return 0;
     }
-    let n = i128::from(count);
-    let mean = i128::from(total) / n;
-    // E[x^2] - E[x]^2, in integers as DTrace computes it.
-    let mean_sq = (squares / count as u128) as i128;
-    let var = mean_sq.saturating_sub(mean.saturating_mul(mean));
-    if var <= 0 {
-        return 0;
-    }
-    isqrt(var as u128) as u64
+    let normal = normal.max(1);
+    let avg_of_squares = squares / u128::from(normal) / u128::from(count);
+    let mean = i128::from(total) / i128::from(normal) / i128::from(count);
+    let square_of_avg = (mean.unsigned_abs()).wrapping_mul(mean.unsigned_abs());
+    let diff = avg_of_squares.wrapping_sub(square_of_avg);
+    isqrt(diff) as u64
 }
 
 fn isqrt(v: u128) -> u128 {
@@ -598,8 +596,8 @@ mod tests {
         // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, deviation 2.
         let vals = [2i64, 4, 4, 4, 5, 5, 7, 9];
         let sq: u128 = vals.iter().map(|v| (v * v) as u128).sum();
-        assert_eq!(stddev(8, vals.iter().sum(), sq), 2);
-        assert_eq!(stddev(0, 0, 0), 0);
-        assert_eq!(stddev(1, 5, 25), 0);
+        assert_eq!(stddev(8, vals.iter().sum(), sq, 1), 2);
+        assert_eq!(stddev(0, 0, 0, 1), 0);
+        assert_eq!(stddev(1, 5, 25, 1), 0);
     }
 }

@@ -197,15 +197,24 @@ fn stmt(out: &mut String, p: &Program, probe: &Probe, s: &Stmt, depth: usize) {
         StmtKind::MapStore { map, key, value } => {
             let _ = writeln!(out, "{pad}store m{}[{}] = {}", map.0, opt(key), e(value));
         }
-        StmtKind::MapAggregate { map, key, value } => {
+        StmtKind::MapAggregate {
+            map,
+            key,
+            value,
+            incr,
+        } => {
             let f = p
                 .maps
                 .get(map.0 as usize)
                 .and_then(|m| m.kind.function_name())
                 .unwrap_or("?");
+            let incr = incr
+                .as_ref()
+                .map(|i| format!(", incr {}", e(i)))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "{pad}aggregate m{}[{}] {f}({})",
+                "{pad}aggregate m{}[{}] {f}({}{incr})",
                 map.0,
                 opt(key),
                 opt(value)

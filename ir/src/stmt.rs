@@ -30,11 +30,13 @@ pub enum StmtKind {
         value: Expr,
     },
     /// Feed a value into an aggregation map entry. The aggregation is the map's
-    /// [`crate::MapKind`]; `value` is `None` for `count()`.
+    /// [`crate::MapKind`]; `value` is `None` for `count()`. `incr` is D's optional increment of
+    /// the quantize family (`quantize(x, incr)`): an `i64` added to the bucket instead of 1.
     MapAggregate {
         map: MapId,
         key: Option<Expr>,
         value: Option<Expr>,
+        incr: Option<Expr>,
     },
     /// `if cond { then } else { otherwise }`.
     If {

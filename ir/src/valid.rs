@@ -203,10 +203,32 @@ impl Validator<'_> {
                     }
                 }
             }
-            StmtKind::MapAggregate { map, key, value } => {
+            StmtKind::MapAggregate {
+                map,
+                key,
+                value,
+                incr,
+            } => {
                 self.check_key(probe, map.0, key.as_ref(), s.span);
                 if let Some(v) = value {
                     self.check_expr(probe, v);
+                }
+                if let Some(i) = incr {
+                    self.check_expr(probe, i);
+                    let quantizing = self.program.maps.get(map.0 as usize).is_some_and(|d| {
+                        matches!(
+                            d.kind,
+                            MapKind::Quantize
+                                | MapKind::Lquantize { .. }
+                                | MapKind::Llquantize { .. }
+                        )
+                    });
+                    if !quantizing || !i.ty.is_integer() {
+                        self.error(
+                            s.span,
+                            "internal error: an increment only feeds an integer into a quantize map",
+                        );
+                    }
                 }
                 if let Some(decl) = self.program.maps.get(map.0 as usize) {
                     let wants_value = !matches!(decl.kind, MapKind::Count);
@@ -419,6 +441,7 @@ mod tests {
                 map: crate::MapId(0),
                 key: None,
                 value: None,
+                incr: None,
             },
             Span::new(8, 20),
         )];

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use ir::abi;
 use ir::{ActionId, IntType, MapDecl, MapKind, Program, StructLayout, Type};
 
-use crate::value::{AvgState, Buckets, MapEntries, MapSnapshot, Value};
+use crate::value::{AvgState, Buckets, DistBuckets, MapEntries, MapSnapshot, StddevState, Value};
 
 /// Why some bytes could not be decoded (always a disagreement between the BPF side and the
 /// runtime about sizes or ids, never a user error).
@@ -298,15 +298,27 @@ pub fn snapshot(
         }
     };
     let entries = match &decl.kind {
-        MapKind::Quantize
-        | MapKind::Lquantize { .. }
-        | MapKind::Llquantize { .. }
-        | MapKind::Stddev(_) => {
-            return Err(DecodeError(format!(
-                "reading {}() map {} is not supported yet",
-                decl.kind.function_name().unwrap_or("?"),
-                decl.name
-            )))
+        MapKind::Quantize | MapKind::Lquantize { .. } | MapKind::Llquantize { .. } => {
+            MapEntries::Dist(distribution(decl, raw, probe_names)?)
+        }
+        MapKind::Stddev(_) => {
+            let mut out = Vec::with_capacity(raw.len());
+            for (k, slots) in raw {
+                let mut st = StddevState::default();
+                for s in slots {
+                    st.count = st
+                        .count
+                        .wrapping_add(read_u64(s, abi::STDDEV_COUNT as usize)?);
+                    st.total = st.total.wrapping_add(i64_at(s, abi::STDDEV_TOTAL)?);
+                    let lo = read_u64(s, abi::STDDEV_SQUARES_LO as usize)?;
+                    let hi = read_u64(s, abi::STDDEV_SQUARES_HI as usize)?;
+                    st.squares = st
+                        .squares
+                        .wrapping_add((u128::from(hi) << 64) | u128::from(lo));
+                }
+                out.push((key_of(k)?, st));
+            }
+            MapEntries::Stddev(out)
         }
         MapKind::Value(t) => {
             let mut out = Vec::with_capacity(raw.len());
@@ -452,12 +464,49 @@ fn histogram(
     Ok(out)
 }
 
+/// D's quantize family: the entries grouped by user key, with signed bucket counts summed over
+/// CPUs. Keys are kept in first-seen order, even when every bucket is zero.
+fn distribution(
+    decl: &MapDecl,
+    raw: &[RawEntry],
+    probe_names: &[String],
+) -> Result<Vec<(Option<Value>, DistBuckets)>, DecodeError> {
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut groups: Vec<(Vec<u8>, DistBuckets)> = Vec::new();
+    for (k, slots) in raw {
+        let (user, bucket) = split_hist_key(decl, k)?;
+        let mut count = 0i64;
+        for s in slots {
+            count = count.wrapping_add(i64_at(s, 0)?);
+        }
+        let g = *index.entry(user.to_vec()).or_insert_with(|| {
+            groups.push((user.to_vec(), Vec::new()));
+            groups.len() - 1
+        });
+        if count != 0 {
+            groups[g].1.push((bucket, count));
+        }
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for (user, mut buckets) in groups {
+        buckets.sort_unstable();
+        let key = match &decl.key {
+            None => None,
+            Some(t) => Some(decode_value(t, &user, probe_names)?),
+        };
+        out.push((key, buckets));
+    }
+    Ok(out)
+}
+
 /// True when a snapshot holds no entry (such maps are left out of the exit dump).
 pub fn is_empty(s: &MapSnapshot) -> bool {
     match &s.entries {
         MapEntries::Values { entries, .. } => entries.is_empty(),
         MapEntries::Avg(e) | MapEntries::Stats(e) => e.is_empty(),
         MapEntries::Hist { entries, .. } | MapEntries::Lhist { entries, .. } => entries.is_empty(),
+        MapEntries::Dist(e) => e.is_empty(),
+        MapEntries::Stddev(e) => e.is_empty(),
     }
 }
 

@@ -87,6 +87,45 @@ pub fn clear(obj: &Object, program: &Program, id: MapId) -> Result<(), String> {
     Ok(())
 }
 
+/// Deletes the entries of map `id` whose key (the user key, without a histogram's bucket index;
+/// `None` for a map without keys) `keep` refuses (D's `trunc(@m, n)`).
+pub fn retain(
+    obj: &Object,
+    program: &Program,
+    id: MapId,
+    keep: &dyn Fn(Option<&crate::value::Value>) -> bool,
+) -> Result<(), String> {
+    let decl = decl(program, id)?;
+    let map =
+        find(obj, &abi::map_symbol(id.0)).ok_or_else(|| format!("map {} is missing", decl.name))?;
+    let keys: Vec<Vec<u8>> = map.keys().collect();
+    for k in keys {
+        let user: &[u8] = if abi::is_histogram(&decl.kind) {
+            decode::split_hist_key(decl, &k)
+                .map_err(|e| format!("cannot decode map {}: {e}", decl.name))?
+                .0
+        } else {
+            &k
+        };
+        let value = match &decl.key {
+            None => None,
+            Some(t) => Some(
+                decode::decode_value(t, user, &program.probe_names)
+                    .map_err(|e| format!("cannot decode map {}: {e}", decl.name))?,
+            ),
+        };
+        if keep(value.as_ref()) {
+            continue;
+        }
+        match map.delete(&k) {
+            Ok(()) => {}
+            Err(e) if e.kind() == libbpf_rs::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot truncate map {}: {e}", decl.name)),
+        }
+    }
+    Ok(())
+}
+
 /// Sets every value of map `id` to zero, keeping the keys (`zero(@m)`).
 pub fn zero(obj: &Object, program: &Program, id: MapId) -> Result<(), String> {
     let decl = decl(program, id)?;

@@ -103,8 +103,6 @@ struct DtraceState {
     printed: RefCell<HashSet<u32>>,
     /// `normalize()` factors by map.
     normal: RefCell<HashMap<u32, u64>>,
-    /// `trunc(@a, n)` by map: keep the n largest (the |n| smallest when negative) when printing.
-    trunc: RefCell<HashMap<u32, i64>>,
     /// Records held back by key ([`ActionKind::Buffered`]): speculations and clauses that may
     /// fault. Each entry has its bytes so far and the (action id, arguments) in order.
     buffers: RefCell<HashMap<u64, HeldRecords>>,
@@ -190,6 +188,15 @@ fn action_format(kind: &ActionKind) -> Option<&String> {
     }
 }
 
+/// A map key split into its D key columns (a tuple key is one column per element).
+fn key_columns(columns: usize, k: Option<&Value>) -> Vec<Value> {
+    match k {
+        None => vec![],
+        Some(Value::Tuple(vs)) if columns != 1 => vs.clone(),
+        Some(v) => vec![v.clone()],
+    }
+}
+
 /// A D aggregation's snapshot as DTrace's formatter takes it: key columns split by the key's
 /// types, values as [`AggValue`]s.
 fn to_aggregation(program: &Program, id: MapId, snap: &MapSnapshot) -> Aggregation {
@@ -198,13 +205,7 @@ fn to_aggregation(program: &Program, id: MapId, snap: &MapSnapshot) -> Aggregati
         Some(t) => vec![t],
         None => vec![],
     };
-    let keys = |k: &Option<Value>| -> Vec<Value> {
-        match k {
-            None => vec![],
-            Some(Value::Tuple(vs)) if key_types.len() != 1 => vs.clone(),
-            Some(v) => vec![v.clone()],
-        }
-    };
+    let keys = |k: &Option<Value>| key_columns(key_types.len(), k.as_ref());
     let as_i64 = |v: &Value| v.as_i128().unwrap_or(0) as i64;
     let entries = match &snap.entries {
         MapEntries::Values { entries, .. } => entries
@@ -223,7 +224,52 @@ fn to_aggregation(program: &Program, id: MapId, snap: &MapSnapshot) -> Aggregati
                 )
             })
             .collect(),
-        // Histograms are bpftrace's; D's quantize family is refused before it gets here.
+        MapEntries::Stddev(es) => es
+            .iter()
+            .map(|(k, s)| {
+                (
+                    keys(k),
+                    AggValue::Stddev {
+                        count: s.count,
+                        total: s.total,
+                        squares: s.squares,
+                    },
+                )
+            })
+            .collect(),
+        MapEntries::Dist(es) => {
+            let kind = program.maps.get(id.0 as usize).map(|m| m.kind.clone());
+            es.iter()
+                .map(|(k, b)| {
+                    let buckets = b.clone();
+                    let v = match kind {
+                        Some(ir::MapKind::Lquantize { base, step, levels }) => {
+                            AggValue::Lquantize {
+                                base,
+                                step,
+                                levels,
+                                buckets,
+                            }
+                        }
+                        Some(ir::MapKind::Llquantize {
+                            factor,
+                            low,
+                            high,
+                            steps,
+                        }) => AggValue::Llquantize {
+                            factor,
+                            low,
+                            high,
+                            steps,
+                            buckets,
+                        },
+                        _ => AggValue::Quantize(buckets),
+                    };
+                    (keys(k), v)
+                })
+                .collect()
+        }
+        // Histograms are bpftrace's.
         MapEntries::Hist { .. } | MapEntries::Lhist { .. } => vec![],
     };
     Aggregation {
@@ -360,21 +406,18 @@ impl Handler<'_> {
         let snap = maps::snapshot(self.obj, self.program, id)?;
         let mut agg = to_aggregation(self.program, id, &snap);
         agg.normal = d.normal.borrow().get(&id.0).copied().unwrap_or(1).max(1);
-        if let Some(&n) = d.trunc.borrow().get(&id.0) {
-            let sort = SortOptions::default();
-            let order: Vec<(Vec<Value>, AggValue)> = dtrace_text::sorted(&agg, sort)
-                .into_iter()
-                .cloned()
-                .collect();
-            let keep = n.unsigned_abs() as usize;
-            agg.entries = if n >= 0 {
-                let skip = order.len().saturating_sub(keep);
-                order.into_iter().skip(skip).collect()
-            } else {
-                order.into_iter().take(keep).collect()
-            };
-        }
         Ok(agg)
+    }
+
+    /// `trunc(@a, n)`: deletes every entry but the `n` largest (the `|n|` smallest when `n` is
+    /// negative).
+    fn d_trunc(&self, d: &DtraceState, id: MapId, n: i64) -> Result<(), String> {
+        let agg = self.d_aggregation(d, id)?;
+        let keep = dtrace_text::truncated(&agg, n);
+        let columns = agg.key_types.len();
+        maps::retain(self.obj, self.program, id, &|k| {
+            keep.contains(&key_columns(columns, k))
+        })
     }
 
     /// DTrace's end of tracing: a newline, then every non-empty aggregation not printed by
@@ -502,17 +545,15 @@ impl Handler<'_> {
                 };
                 self.write(&text);
             }
-            ActionKind::Trunc { map } => match values.first().and_then(Value::as_i128) {
-                Some(n) => {
-                    d.trunc.borrow_mut().insert(map.0, n as i64);
+            ActionKind::Trunc { map } => {
+                let r = match values.first().and_then(Value::as_i128) {
+                    Some(n) => self.d_trunc(d, *map, n as i64),
+                    None => maps::clear(self.obj, self.program, *map),
+                };
+                if let Err(e) = r {
+                    self.warn(&e);
                 }
-                None => {
-                    d.trunc.borrow_mut().remove(&map.0);
-                    if let Err(e) = maps::clear(self.obj, self.program, *map) {
-                        self.warn(&e);
-                    }
-                }
-            },
+            }
             ActionKind::Normalize { map } => {
                 let n = values.first().and_then(Value::as_i128).unwrap_or(1);
                 d.normal
@@ -851,7 +892,6 @@ pub fn run_timed(
             record_open: Cell::new(false),
             printed: RefCell::new(HashSet::new()),
             normal: RefCell::new(HashMap::new()),
-            trunc: RefCell::new(HashMap::new()),
             buffers: RefCell::new(HashMap::new()),
             specsize: o
                 .other_value("specsize")

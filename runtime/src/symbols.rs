@@ -145,6 +145,8 @@ fn for_each_value(snap: &MapSnapshot, f: &mut dyn FnMut(&Value)) {
         MapEntries::Hist { entries, .. } | MapEntries::Lhist { entries, .. } => {
             entries.iter().for_each(|(k, _)| keys(k, f))
         }
+        MapEntries::Dist(e) => e.iter().for_each(|(k, _)| keys(k, f)),
+        MapEntries::Stddev(e) => e.iter().for_each(|(k, _)| keys(k, f)),
     }
 }
 
@@ -165,6 +167,8 @@ fn for_each_value_mut(snap: &mut MapSnapshot, f: &mut dyn FnMut(&mut Value)) {
             .iter_mut()
             .filter_map(|(k, _)| k.as_mut())
             .for_each(f),
+        MapEntries::Dist(e) => e.iter_mut().filter_map(|(k, _)| k.as_mut()).for_each(f),
+        MapEntries::Stddev(e) => e.iter_mut().filter_map(|(k, _)| k.as_mut()).for_each(f),
     }
 }
 

@@ -125,6 +125,26 @@ pub enum MapEntries {
         step: i64,
         entries: Vec<(Option<Value>, Buckets)>,
     },
+    /// D's `quantize`, `lquantize`, `llquantize`: signed counts (increments may be negative) by
+    /// bucket index ([`ir::abi`]'s bucket functions of the map's kind), zero buckets left out; a
+    /// key whose buckets are all zero (after `clear()`) is kept.
+    Dist(Vec<(Option<Value>, DistBuckets)>),
+    /// D's `stddev`: count, total and sum of squares per key.
+    Stddev(Vec<(Option<Value>, StddevState)>),
+}
+
+/// Signed counts by bucket index of one key of a D distribution (`quantize` family).
+pub type DistBuckets = Vec<(u64, i64)>;
+
+/// The running state of a `stddev` aggregation, summed over CPUs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct StddevState {
+    /// How many values were added.
+    pub count: u64,
+    /// Their sum.
+    pub total: i64,
+    /// The sum of their squares.
+    pub squares: u128,
 }
 
 /// The running state of an `avg` or `stats` aggregation, summed over CPUs.

@@ -107,7 +107,12 @@ fn emit(action: ActionId, args: Vec<Expr>) -> Stmt {
     st(StmtKind::Emit { action, args })
 }
 fn agg(map: MapId, key: Option<Expr>, value: Option<Expr>) -> Stmt {
-    st(StmtKind::MapAggregate { map, key, value })
+    st(StmtKind::MapAggregate {
+        map,
+        key,
+        value,
+        incr: None,
+    })
 }
 /// `tid == t`.
 fn tid_is(t: u32) -> Expr {

@@ -192,7 +192,12 @@ pub fn store(map: MapId, key: Option<Expr>, value: Expr) -> Stmt {
     st(StmtKind::MapStore { map, key, value })
 }
 pub fn agg(map: MapId, key: Option<Expr>, value: Option<Expr>) -> Stmt {
-    st(StmtKind::MapAggregate { map, key, value })
+    st(StmtKind::MapAggregate {
+        map,
+        key,
+        value,
+        incr: None,
+    })
 }
 pub fn assign(v: u32, value: Expr) -> Stmt {
     st(StmtKind::Assign {

@@ -1,5 +1,5 @@
 /* llquantize() needs a factor of at least 2. */
-profile-99
+BEGIN
 {
 	@ = llquantize(cpu, 1, 0, 3, 10);
 }

@@ -1,5 +1,5 @@
 /* lquantize() with its base above its limit. */
-tick-1s
+BEGIN
 {
 	@ = lquantize(cpu, 100, 10, 1);
 }

@@ -542,6 +542,7 @@ impl Lowerer<'_> {
                 map: id,
                 key,
                 value,
+                incr: None,
             },
             span,
         ));

@@ -144,7 +144,7 @@ impl Lowerer<'_> {
         }
         let key_exprs: Option<Vec<Expr>> = key_exprs.into_iter().collect();
         let agg = self.agg_function(func, args, value.span);
-        let (Some(key_exprs), Some((kind, arg))) = (key_exprs, agg) else {
+        let (Some(key_exprs), Some((kind, arg, incr))) = (key_exprs, agg) else {
             return;
         };
         for k in &key_exprs {
@@ -157,6 +157,10 @@ impl Lowerer<'_> {
         let map_name = format!("@{name}");
         let map = match self.vars.get(&map_name).map(|(id, m)| (id, m.clone())) {
             Some((id, info)) => {
+                if let Some(msg) = parameter_mismatch(&info.kind, &kind) {
+                    self.error(value.span, msg);
+                    return;
+                }
                 if info.kind != kind {
                     self.error(
                         value.span,
@@ -221,31 +225,39 @@ impl Lowerer<'_> {
                 map,
                 key,
                 value: arg,
+                incr,
             },
             span,
         ));
     }
 
-    /// The map kind and the value fed to it, for `func(args)` on the right of an aggregation.
+    /// The map kind, the value fed to it and the optional increment (the quantize family's last
+    /// argument), for `func(args)` on the right of an aggregation. Arguments are checked as
+    /// DTrace checks them, with its messages (numbering the arguments after the value).
     fn agg_function(
         &mut self,
         func: &ast::Ident,
         args: &[ast::Expr],
         span: Span,
-    ) -> Option<(MapKind, Option<Expr>)> {
+    ) -> Option<(MapKind, Option<Expr>, Option<Expr>)> {
         let name = func.name.as_str();
+        // DTrace's prototype check: `N args passed, M expected` when too few, and for the
+        // quantize family `at most M expected` when too many.
         let arity = |l: &mut Lowerer, lo: usize, hi: usize| -> Option<()> {
-            if args.len() < lo || args.len() > hi {
-                let want = if lo == hi {
-                    format!("{lo}")
-                } else {
-                    format!("{lo} to {hi}")
-                };
+            let n = args.len();
+            let plural = if n == 1 { "arg" } else { "args" };
+            if n < lo || (lo == hi && n != lo) {
                 l.error(
                     span,
+                    format!("{name}( ) prototype mismatch: {n} {plural} passed, {lo} expected"),
+                );
+                return None;
+            }
+            if n > hi {
+                l.error(
+                    args[hi].span,
                     format!(
-                        "{name}( ) prototype mismatch: {} arguments passed, {want} expected",
-                        args.len()
+                        "{name}( ) prototype mismatch: {n} {plural} passed, at most {hi} expected"
                     ),
                 );
                 return None;
@@ -258,21 +270,36 @@ impl Lowerer<'_> {
             if !x.ty.is_integer() {
                 l.error(
                     a.span,
-                    format!(
-                        "{name}( ) argument #1 is incompatible with prototype:\n\tprototype: integer\n\t argument: {}",
-                        types::d_name(&x.ty)
-                    ),
+                    format!("{name}( ) argument #1 must be of scalar type"),
                 );
                 return None;
             }
             Some(coerce(x, &Type::I64))
         };
+        // The increment: argument `n` (0-based) when present; DTrace numbers it `n + 1`.
+        let incr = |l: &mut Lowerer, n: usize| -> Option<Option<Expr>> {
+            let Some(a) = args.get(n) else {
+                return Some(None);
+            };
+            let x = l.expr(a)?;
+            if !x.ty.is_integer() {
+                l.error(
+                    a.span,
+                    format!(
+                        "{name}( ) increment value (argument #{}) must be of scalar type",
+                        n + 1
+                    ),
+                );
+                return None;
+            }
+            Some(Some(coerce(x, &Type::I64)))
+        };
         match name {
             "count" => {
                 arity(self, 0, 0)?;
-                Some((MapKind::Count, None))
+                Some((MapKind::Count, None, None))
             }
-            "sum" | "avg" | "min" | "max" | "stddev" | "quantize" => {
+            "sum" | "avg" | "min" | "max" | "stddev" => {
                 arity(self, 1, 1)?;
                 let v = value(self)?;
                 let t = ir::IntType::I64;
@@ -281,138 +308,37 @@ impl Lowerer<'_> {
                     "avg" => MapKind::Avg(t),
                     "min" => MapKind::Min(t),
                     "max" => MapKind::Max(t),
-                    "stddev" => MapKind::Stddev(t),
-                    _ => MapKind::Quantize,
+                    _ => MapKind::Stddev(t),
                 };
-                Some((kind, Some(v)))
+                Some((kind, Some(v), None))
+            }
+            "quantize" => {
+                arity(self, 1, 2)?;
+                let v = value(self);
+                let inc = incr(self, 1);
+                Some((MapKind::Quantize, Some(v?), inc?))
             }
             "lquantize" => {
-                arity(self, 3, 4)?;
+                arity(self, 3, 5)?;
                 let v = value(self);
-                let base = self.const_arg(name, args, 1);
-                let limit = self.const_arg(name, args, 2);
-                let step = if args.len() == 4 {
-                    self.const_arg(name, args, 3)
-                } else {
-                    Some(1)
-                };
-                let (v, base, limit, step) = (v?, base?, limit?, step?);
-                if i32::try_from(base).is_err() {
-                    self.error(
-                        args[1].span,
-                        "lquantize( ) argument #2 must be a 32-bit quantity",
-                    );
-                    return None;
-                }
-                if i32::try_from(limit).is_err() {
-                    self.error(
-                        args[2].span,
-                        "lquantize( ) argument #3 must be a 32-bit quantity",
-                    );
-                    return None;
-                }
-                if step <= 0 || u16::try_from(step).is_err() {
-                    self.error(span, "lquantize( ) argument #4 must be a 16-bit quantity");
-                    return None;
-                }
-                if limit <= base {
-                    self.error(
-                        span,
-                        "lquantize( ) base (argument #2) must be less than limit (argument #3)",
-                    );
-                    return None;
-                }
+                let (base, limit, step) = self.lquantize_args(args, span)?;
+                let inc = incr(self, 4)?;
                 let levels = (limit - base) / step;
-                if levels == 0 {
-                    self.error(
-                        span,
-                        "lquantize( ) step (argument #4) too large: must have at least one quantization level",
-                    );
-                    return None;
-                }
-                if levels > i64::from(u16::MAX) {
-                    self.error(
-                        span,
-                        "lquantize( ) step (argument #4) too small: too many quantization levels",
-                    );
-                    return None;
-                }
                 Some((
                     MapKind::Lquantize {
                         base,
                         step,
                         levels: levels as u32,
                     },
-                    Some(v),
+                    Some(v?),
+                    inc,
                 ))
             }
             "llquantize" => {
-                arity(self, 5, 5)?;
+                arity(self, 5, 6)?;
                 let v = value(self);
-                let factor = self.const_arg(name, args, 1);
-                let low = self.const_arg(name, args, 2);
-                let high = self.const_arg(name, args, 3);
-                let steps = self.const_arg(name, args, 4);
-                let (v, factor, low, high, steps) = (v?, factor?, low?, high?, steps?);
-                let u16_arg = |l: &mut Lowerer, n: usize, val: i64| -> Option<u16> {
-                    match u16::try_from(val) {
-                        Ok(x) => Some(x),
-                        Err(_) => {
-                            l.error(
-                                args[n].span,
-                                format!(
-                                    "llquantize( ) argument #{} must be a non-negative 16-bit quantity",
-                                    n + 1
-                                ),
-                            );
-                            None
-                        }
-                    }
-                };
-                let factor = u16_arg(self, 1, factor)?;
-                let low = u16_arg(self, 2, low)?;
-                let high = u16_arg(self, 3, high)?;
-                let steps = u16_arg(self, 4, steps)?;
-                if factor < 2 {
-                    self.error(
-                        span,
-                        "llquantize( ) factor (argument #2) must be at least 2",
-                    );
-                    return None;
-                }
-                if high < low {
-                    self.error(
-                        span,
-                        "llquantize( ) high magnitude (argument #4) must be at least low magnitude (argument #3)",
-                    );
-                    return None;
-                }
-                if steps < factor || steps % factor != 0 {
-                    self.error(
-                        span,
-                        "llquantize( ) factor (argument #2) must evenly divide the number of steps per magnitude (argument #5)",
-                    );
-                    return None;
-                }
-                let top = ir::abi::llquantize_pow(factor, u32::from(high) + 1);
-                if top > i128::from(i64::MAX) {
-                    self.error(
-                        span,
-                        "llquantize( ) factor (argument #2) raised to high magnitude (argument #4) + 1 overflows 64 bits",
-                    );
-                    return None;
-                }
-                let first = ir::abi::llquantize_pow(factor, u32::from(low) + 1);
-                if steps > factor
-                    && first % i128::from(steps) != 0
-                    && i128::from(steps) % first != 0
-                {
-                    self.error(
-                        span,
-                        "llquantize( ) steps (argument #5) must evenly divide factor (argument #2) raised to low magnitude (argument #3) + 1",
-                    );
-                    return None;
-                }
+                let (factor, low, high, steps) = self.llquantize_args(args)?;
+                let inc = incr(self, 5)?;
                 Some((
                     MapKind::Llquantize {
                         factor,
@@ -420,7 +346,8 @@ impl Lowerer<'_> {
                         high,
                         steps,
                     },
-                    Some(v),
+                    Some(v?),
+                    inc,
                 ))
             }
             _ if is_later_function(name) => {
@@ -441,19 +368,168 @@ impl Lowerer<'_> {
         }
     }
 
-    /// Argument `n` (0-based) of `func`, which must be an integer constant.
-    fn const_arg(&mut self, func: &str, args: &[ast::Expr], n: usize) -> Option<i64> {
-        let a = args.get(n)?;
-        match self.constant(a) {
-            Some(v) => Some(v),
-            None => {
+    /// `lquantize(x, base, limit[, step])`'s base, limit and step, checked as DTrace does.
+    fn lquantize_args(&mut self, args: &[ast::Expr], span: Span) -> Option<(i64, i64, i64)> {
+        let f = "lquantize";
+        let int = |l: &mut Lowerer, n: usize, what: &str| -> Option<i64> {
+            let a = &args[n];
+            match l.constant(a) {
+                Some(v) => Some(v),
+                None => {
+                    l.error(a.span, format!("{f}( ) argument #{n} must be {what}"));
+                    None
+                }
+            }
+        };
+        let base = int(self, 1, "an integer constant")?;
+        if i32::try_from(base).is_err() {
+            self.error(
+                args[1].span,
+                "lquantize( ) argument #1 must be a 32-bit quantity",
+            );
+            return None;
+        }
+        let limit = int(self, 2, "an integer constant")?;
+        if i32::try_from(limit).is_err() {
+            self.error(
+                args[2].span,
+                "lquantize( ) argument #2 must be a 32-bit quantity",
+            );
+            return None;
+        }
+        if limit < base {
+            self.error(
+                span,
+                "lquantize( ) base (argument #1) must be less than limit (argument #2)",
+            );
+            return None;
+        }
+        let step = if args.len() > 3 {
+            let step = int(self, 3, "a non-zero positive integer constant")?;
+            if step <= 0 {
+                self.error(
+                    args[3].span,
+                    "lquantize( ) argument #3 must be a non-zero positive integer constant",
+                );
+                return None;
+            }
+            if step > i64::from(u16::MAX) {
+                self.error(
+                    args[3].span,
+                    "lquantize( ) argument #3 must be a 16-bit quantity",
+                );
+                return None;
+            }
+            step
+        } else {
+            1
+        };
+        let levels = (limit - base) / step;
+        if levels == 0 {
+            self.error(
+                span,
+                "lquantize( ) step (argument #3) too large: must have at least one quantization level",
+            );
+            return None;
+        }
+        if levels > i64::from(u16::MAX) {
+            self.error(
+                span,
+                "lquantize( ) step (argument #3) too small: number of quantization levels must be a 16-bit quantity",
+            );
+            return None;
+        }
+        Some((base, limit, step))
+    }
+
+    /// `llquantize(x, factor, low, high, steps)`'s parameters, checked as DTrace for Linux does.
+    fn llquantize_args(&mut self, args: &[ast::Expr]) -> Option<(u16, u16, u16, u16)> {
+        let mut vals = [0i64; 4];
+        for i in 0..vals.len() {
+            let a = &args[i + 1];
+            let Some(x) = self.constant(a) else {
                 self.error(
                     a.span,
-                    format!("{func}( ) argument #{} must be an integer constant", n + 1),
+                    format!(
+                        "llquantize( ) argument #{} must be an integer constant",
+                        i + 1
+                    ),
                 );
-                None
+                return None;
+            };
+            vals[i] = x;
+            let bad = match i {
+                0 => !(2..=i64::from(u16::MAX)).contains(&x),
+                3 => x <= 0,
+                _ => !(0..=i64::from(u16::MAX)).contains(&x),
+            };
+            if bad {
+                let what = match i {
+                    0 => "an unsigned 16-bit quantity greater than or equal to 2",
+                    3 => "a non-zero positive integer constant",
+                    _ => "an unsigned 16-bit quantity",
+                };
+                self.error(
+                    a.span,
+                    format!("llquantize( ) argument #{} must be {what}", i + 1),
+                );
+                return None;
+            }
+            if i == 2 && x < vals[1] {
+                self.error(
+                    a.span,
+                    "llquantize( ) argument #3 (high magnitude) must be at least argument #2 (low magnitude)",
+                );
+                return None;
+            }
+            if i == 2
+                && ir::abi::llquantize_pow(vals[0] as u16, x as u32 + 1) > i128::from(u64::MAX)
+            {
+                self.error(
+                    a.span,
+                    "llquantize( ) argument #3 (high magnitude) will cause overflow of 64 bits",
+                );
+                return None;
+            }
+            if i == 3 && x > i64::from(u16::MAX) {
+                self.error(
+                    a.span,
+                    "llquantize( ) argument #4 must be an unsigned 16-bit quantity",
+                );
+                return None;
             }
         }
+        let [factor, low, high, steps] = vals.map(|v| v as u16);
+        let at = args[1].span;
+        let fail = |l: &mut Lowerer, msg: &str| {
+            l.error(at, format!("llquantize() argument #4 (steps) {msg}"));
+        };
+        if steps < factor && factor % steps != 0 {
+            fail(
+                self,
+                "must evenly divide argument #1 (factor) when steps<factor",
+            );
+            return None;
+        }
+        if steps > factor {
+            if steps % factor != 0 {
+                fail(
+                    self,
+                    "must be a multiple of argument #1 (factor) when steps>factor",
+                );
+                return None;
+            }
+            if low == 0 {
+                if (u32::from(factor) * u32::from(factor)) % u32::from(steps) != 0 {
+                    fail(self, "must evenly divide the square of argument #1 (factor) when steps>factor and lmag==0");
+                    return None;
+                }
+            } else if ir::abi::llquantize_pow(factor, u32::from(low) + 1) % i128::from(steps) != 0 {
+                fail(self, "must evenly divide pow(argument #1 (factor), lmag (argument #2) + 1) when steps>factor and lmag==0");
+                return None;
+            }
+        }
+        Some((factor, low, high, steps))
     }
 
     /// A call used as a statement.
@@ -846,6 +922,67 @@ fn mismatch(conv: &str, ty: &Type) -> Option<&'static str> {
         "k" => Some("stack"),
         "e" | "E" | "f" | "g" | "G" => (!ty.is_integer()).then_some("double"),
         _ => (!ty.is_integer()).then_some("integer"),
+    }
+}
+
+/// DTrace's message when an `lquantize`/`llquantize` aggregation is used again with other
+/// parameters (the first parameter that differs).
+fn parameter_mismatch(old: &MapKind, new: &MapKind) -> Option<String> {
+    match (old, new) {
+        (
+            MapKind::Lquantize {
+                base: ob,
+                step: os,
+                levels: ol,
+            },
+            MapKind::Lquantize {
+                base: nb,
+                step: ns,
+                levels: nl,
+            },
+        ) => {
+            let what = |arg: &str, o: i64, n: i64| {
+                format!("lquantize( ) {arg} doesn't match previous declaration: expected {o}, found {n}")
+            };
+            if ob != nb {
+                Some(what("base (argument #1)", *ob, *nb))
+            } else if i64::from(*ol) * os != i64::from(*nl) * ns {
+                Some(what(
+                    "limit (argument #2)",
+                    ob + i64::from(*ol) * os,
+                    nb + i64::from(*nl) * ns,
+                ))
+            } else if os != ns {
+                Some(what("step (argument #3)", *os, *ns))
+            } else {
+                None
+            }
+        }
+        (
+            MapKind::Llquantize {
+                factor: of,
+                low: ol,
+                high: oh,
+                steps: os,
+            },
+            MapKind::Llquantize {
+                factor: nf,
+                low: nl,
+                high: nh,
+                steps: ns,
+            },
+        ) => {
+            let pairs = [
+                ("factor (argument #1)", of, nf),
+                ("lmag (argument #2)", ol, nl),
+                ("hmag (argument #3)", oh, nh),
+                ("steps (argument #4)", os, ns),
+            ];
+            pairs.iter().find(|(_, o, n)| o != n).map(|(arg, o, n)| {
+                format!("llquantize() {arg} doesn't match previous declaration: expected {o}, found {n}")
+            })
+        }
+        _ => None,
     }
 }
 

@@ -365,6 +365,11 @@ pub fn format_map(map: &MapSnapshot, top: u64, div: u64) -> String {
             }
             "hist"
         }
+        // D's aggregations print through `dtrace_text`; JSON output is bpftrace's.
+        MapEntries::Dist(_) | MapEntries::Stddev(_) => {
+            data.push_str("[]");
+            "hist"
+        }
     };
     data.push('}');
     line(kind, &data)

@@ -284,6 +284,8 @@ pub fn format_map(map: &MapSnapshot, top: u64, div: u64) -> String {
                 out.push('\n');
             }
         }
+        // D's aggregations print through `dtrace_text`.
+        MapEntries::Dist(_) | MapEntries::Stddev(_) => {}
     }
     out
 }
@@ -499,6 +501,8 @@ pub(crate) fn is_empty(map: &MapSnapshot) -> bool {
         MapEntries::Values { entries, .. } => entries.is_empty(),
         MapEntries::Avg(e) | MapEntries::Stats(e) => e.is_empty(),
         MapEntries::Hist { entries, .. } | MapEntries::Lhist { entries, .. } => entries.is_empty(),
+        MapEntries::Dist(e) => e.is_empty(),
+        MapEntries::Stddev(e) => e.is_empty(),
     }
 }
 

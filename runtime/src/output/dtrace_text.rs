@@ -70,6 +70,8 @@ pub struct SortOptions {
     pub reverse: bool,
     /// The key column compared first when sorting by key.
     pub key_pos: usize,
+    /// The aggregation whose values sort a multi-aggregation `printa` (`aggsortpos`).
+    pub sort_pos: usize,
 }
 
 impl SortOptions {
@@ -79,6 +81,7 @@ impl SortOptions {
             by_key: o.aggsortkey,
             reverse: o.aggsortrev,
             key_pos: o.aggsortkeypos as usize,
+            sort_pos: o.aggsortpos as usize,
         }
     }
 }
@@ -186,7 +189,7 @@ pub fn value_column(v: &AggValue, normal: u64) -> String {
             total,
             squares,
         } => {
-            let sd = abi::stddev(*count, *total, *squares) / normal.max(1);
+            let sd = abi::stddev(*count, *total, *squares, normal);
             format!(" {sd:>16}")
         }
         AggValue::Quantize(b) => quantize_graph(b, normal),
@@ -206,55 +209,168 @@ pub fn value_column(v: &AggValue, normal: u64) -> String {
     }
 }
 
-/// The number a value sorts by: the value, the average, the deviation, or a distribution's
-/// weighted total (bucket value times count).
-fn sort_value(v: &AggValue) -> i128 {
-    match v {
-        AggValue::Scalar(x) => i128::from(*x),
-        AggValue::Avg { count, total } if *count > 0 => i128::from(*total) / i128::from(*count),
-        AggValue::Avg { .. } => 0,
-        AggValue::Stddev {
-            count,
-            total,
-            squares,
-        } => i128::from(abi::stddev(*count, *total, *squares)),
-        AggValue::Quantize(b) => b
-            .iter()
-            .map(|(i, c)| i128::from(abi::quantize_value(*i)) * i128::from(*c))
-            .sum(),
-        AggValue::Lquantize {
-            base,
-            step,
-            buckets,
-            ..
-        } => buckets
-            .iter()
-            .map(|(i, c)| {
-                (i128::from(*base) + (*i as i128 - 1) * i128::from(*step)) * i128::from(*c)
-            })
-            .sum(),
-        AggValue::Llquantize { buckets, .. } => buckets
-            .iter()
-            .map(|(i, c)| *i as i128 * i128::from(*c))
-            .sum(),
+/// DTrace's comparison of two values of one aggregation (`dt_aggregate_valcmp`): numbers, the
+/// integer average, the deviation; distributions by their weighted total, ties by the count at
+/// zero.
+pub fn cmp_values(a: &AggValue, b: &AggValue) -> Ordering {
+    match (a, b) {
+        (AggValue::Scalar(x), AggValue::Scalar(y)) => x.cmp(y),
+        (AggValue::Avg { .. }, AggValue::Avg { .. }) => avg_of(a).cmp(&avg_of(b)),
+        (
+            AggValue::Stddev {
+                count: c1,
+                total: t1,
+                squares: s1,
+            },
+            AggValue::Stddev {
+                count: c2,
+                total: t2,
+                squares: s2,
+            },
+        ) => abi::stddev(*c1, *t1, *s1, 1).cmp(&abi::stddev(*c2, *t2, *s2, 1)),
+        _ => {
+            let (sa, za) = weighted(a);
+            let (sb, zb) = weighted(b);
+            sa.cmp(&sb).then(za.cmp(&zb))
+        }
     }
 }
 
-fn cmp_key_values(a: &[Value], b: &[Value], first: usize) -> Ordering {
-    let col = |v: &[Value], i: usize| v.get(i).cloned();
-    col(a, first).cmp(&col(b, first)).then_with(|| a.cmp(b))
+fn avg_of(v: &AggValue) -> i64 {
+    match v {
+        AggValue::Avg { count, total } if *count > 0 => total.wrapping_div(*count as i64),
+        _ => 0,
+    }
 }
 
-/// The entries in DTrace's order: by value ascending, ties by key (or by key with `aggsortkey`);
-/// reversed with `aggsortrev`.
+/// A distribution's weighted total (bucket value times count; for `llquantize` scaled by
+/// `steps` to stay in integers) and its count at zero, as DTrace sorts them.
+fn weighted(v: &AggValue) -> (i128, i64) {
+    let count_at = |b: &[(u64, i64)], i: u64| -> i64 {
+        b.iter().find(|(j, _)| *j == i).map_or(0, |(_, c)| *c)
+    };
+    match v {
+        AggValue::Quantize(b) => (
+            b.iter()
+                .map(|(i, c)| i128::from(abi::quantize_value(*i)) * i128::from(*c))
+                .sum(),
+            count_at(b, abi::QUANTIZE_ZERO),
+        ),
+        AggValue::Lquantize {
+            base,
+            step,
+            levels,
+            buckets,
+        } => {
+            let top = i128::from(*base) + i128::from(*levels) * i128::from(*step);
+            let value_of = |i: u64| -> i128 {
+                if i == 0 {
+                    i128::from(*base) - 1
+                } else if i == u64::from(*levels) + 1 {
+                    top + 1
+                } else {
+                    i128::from(*base) + (i as i128 - 1) * i128::from(*step)
+                }
+            };
+            let sum = buckets
+                .iter()
+                .map(|(i, c)| value_of(*i).saturating_mul(i128::from(*c)))
+                .sum();
+            let zero = (0..=u64::from(*levels) + 1)
+                .find(|i| value_of(*i) == 0)
+                .map_or(0, |i| count_at(buckets, i));
+            (sum, zero)
+        }
+        AggValue::Llquantize {
+            factor,
+            low,
+            high,
+            steps,
+            buckets,
+        } => {
+            let (_, zero, _) = abi::llquantize_shape(*factor, *low, *high, *steps);
+            let diff = |i: u64| -> i128 {
+                i128::from(count_at(buckets, zero + i)) - i128::from(count_at(buckets, zero - i))
+            };
+            let f = i128::from(*factor);
+            let st = i128::from(*steps);
+            let spf = u64::from(steps / factor.max(&1));
+            // Everything times `steps`, so that the fractional bucket widths stay integers.
+            let mut total = abi::llquantize_pow(*factor, u32::from(*low)) * st * diff(1);
+            let mut i = 1u64;
+            let mut lmag = u32::from(*low);
+            if *low == 0 && steps > factor {
+                for step in 2..=f {
+                    i += spf;
+                    total = total.saturating_add(step * st * diff(i));
+                }
+                lmag = 1;
+            }
+            let mut scale_times_steps = abi::llquantize_pow(*factor, lmag + 1);
+            for _ in lmag..=u32::from(*high) {
+                for step in (spf + 1)..=u64::from(*steps) {
+                    i += 1;
+                    total = total.saturating_add(i128::from(step) * scale_times_steps * diff(i));
+                }
+                scale_times_steps = scale_times_steps.saturating_mul(f);
+            }
+            (total, count_at(buckets, zero))
+        }
+        _ => (0, 0),
+    }
+}
+
+/// DTrace's comparison of two keys (`dt_aggregate_keycmp`): column by column from `key_pos`
+/// (wrapping around), integers as unsigned numbers of their type's width, strings bytewise.
+pub fn cmp_keys(a: &[Value], b: &[Value], types: &[Type], key_pos: usize) -> Ordering {
+    let n = a.len().min(b.len());
+    if n == 0 {
+        return Ordering::Equal;
+    }
+    let start = if key_pos >= n { 0 } else { key_pos };
+    for k in 0..n {
+        let i = (start + k) % n;
+        let bits = match types.get(i) {
+            Some(Type::Int(t)) => u32::from(t.bits),
+            _ => 64,
+        };
+        let as_unsigned = |v: &Value| -> Option<u64> {
+            let raw = match v {
+                Value::Int(x) => *x as u64,
+                Value::Uint(x) | Value::Pointer(x) => *x,
+                Value::Bool(b) => u64::from(*b),
+                _ => return None,
+            };
+            Some(if bits >= 64 {
+                raw
+            } else {
+                raw & ((1u64 << bits) - 1)
+            })
+        };
+        let o = match (as_unsigned(&a[i]), as_unsigned(&b[i])) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => match (&a[i], &b[i]) {
+                (Value::Str(x), Value::Str(y)) => x.as_bytes().cmp(y.as_bytes()),
+                (x, y) => x.cmp(y),
+            },
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
+}
+
+/// The entries in DTrace's order: by value ascending, ties by key (or by key alone with
+/// `aggsortkey`, from column `aggsortkeypos`); everything reversed with `aggsortrev`.
 pub fn sorted(agg: &Aggregation, sort: SortOptions) -> Vec<&(Vec<Value>, AggValue)> {
     let mut v: Vec<&(Vec<Value>, AggValue)> = agg.entries.iter().collect();
     v.sort_by(|a, b| {
-        let by_key = cmp_key_values(&a.0, &b.0, sort.key_pos);
+        let by_key = cmp_keys(&a.0, &b.0, &agg.key_types, sort.key_pos);
         let o = if sort.by_key {
             by_key
         } else {
-            sort_value(&a.1).cmp(&sort_value(&b.1)).then(by_key)
+            cmp_values(&a.1, &b.1).then(by_key)
         };
         if sort.reverse {
             o.reverse()
@@ -263,6 +379,102 @@ pub fn sorted(agg: &Aggregation, sort: SortOptions) -> Vec<&(Vec<Value>, AggValu
         }
     });
     v
+}
+
+/// The entries `trunc(@a, n)` keeps: the `n` largest (by value, ties by key), or the `|n|`
+/// smallest when `n` is negative, whatever the sort options.
+pub fn truncated(agg: &Aggregation, n: i64) -> Vec<Vec<Value>> {
+    let mut order = sorted(agg, SortOptions::default());
+    if n >= 0 {
+        order.reverse();
+    }
+    order
+        .into_iter()
+        .take(n.unsigned_abs() as usize)
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// The value an aggregation has for a key it does not hold (for `printa` of several
+/// aggregations): zero, or an empty distribution of the same shape.
+pub fn zero_like(agg: &Aggregation) -> AggValue {
+    match agg.entries.first().map(|(_, v)| v) {
+        Some(AggValue::Avg { .. }) => AggValue::Avg { count: 0, total: 0 },
+        Some(AggValue::Stddev { .. }) => AggValue::Stddev {
+            count: 0,
+            total: 0,
+            squares: 0,
+        },
+        Some(AggValue::Quantize(_)) => AggValue::Quantize(vec![]),
+        Some(AggValue::Lquantize {
+            base, step, levels, ..
+        }) => AggValue::Lquantize {
+            base: *base,
+            step: *step,
+            levels: *levels,
+            buckets: vec![],
+        },
+        Some(AggValue::Llquantize {
+            factor,
+            low,
+            high,
+            steps,
+            ..
+        }) => AggValue::Llquantize {
+            factor: *factor,
+            low: *low,
+            high: *high,
+            steps: *steps,
+            buckets: vec![],
+        },
+        _ => AggValue::Scalar(0),
+    }
+}
+
+/// The rows of `printa(@a, @b, ...)`: every key held by any of the aggregations, with each
+/// aggregation's value for it (its zero when it has none), in DTrace's joined order: by the
+/// values starting with aggregation `aggsortpos`, ties by key (by key first with
+/// `aggsortkey`), reversed with `aggsortrev`.
+pub fn joined(aggs: &[Aggregation], sort: SortOptions) -> Vec<(Vec<Value>, Vec<AggValue>)> {
+    let mut rows: Vec<(Vec<Value>, Vec<AggValue>)> = Vec::new();
+    let zeros: Vec<AggValue> = aggs.iter().map(zero_like).collect();
+    for (ai, a) in aggs.iter().enumerate() {
+        for (k, v) in &a.entries {
+            let row = match rows.iter().position(|(rk, _)| rk == k) {
+                Some(r) => r,
+                None => {
+                    rows.push((k.clone(), zeros.clone()));
+                    rows.len() - 1
+                }
+            };
+            rows[row].1[ai] = v.clone();
+        }
+    }
+    let types = aggs
+        .first()
+        .map(|a| a.key_types.clone())
+        .unwrap_or_default();
+    let n = aggs.len();
+    let pos = if sort.sort_pos < n { sort.sort_pos } else { 0 };
+    rows.sort_by(|a, b| {
+        let keys = cmp_keys(&a.0, &b.0, &types, sort.key_pos);
+        let values = (0..n)
+            .map(|i| (pos + i) % n)
+            .map(|i| cmp_values(&a.1[i], &b.1[i]))
+            .find(|o| *o != Ordering::Equal)
+            .unwrap_or(Ordering::Equal);
+        let o = if sort.by_key {
+            keys.then(values)
+        } else {
+            values.then(keys)
+        };
+        if sort.reverse {
+            o.reverse()
+        } else {
+            o
+        }
+    });
+    rows
 }
 
 /// One aggregation in the default layout: per entry its key columns, its value column and a
@@ -286,84 +498,56 @@ pub fn aggregation(agg: &Aggregation, sort: SortOptions) -> String {
 /// not printed before, in order of first appearance, each sorted; no blank line between them.
 pub fn exit_dump(aggs: &[Aggregation], sort: SortOptions) -> String {
     let mut out = String::from("\n");
-    for a in aggs {
+    let mut order: Vec<&Aggregation> = aggs.iter().collect();
+    // The aggregation variable is the first sort key; `aggsortrev` reverses it too.
+    if sort.reverse {
+        order.reverse();
+    }
+    for a in order {
         out.push_str(&aggregation(a, sort));
     }
     out
 }
 
-/// `printa(@a, @b, ...)` without a format: a newline, then the entries of the first aggregation
-/// in the default layout, each followed by the other aggregations' values for the same key
-/// (zero when they have none).
+/// `printa(@a, @b, ...)` without a format: a newline, then one line per key held by any of
+/// them ([`joined`] order): the key columns, then each aggregation's value column.
 pub fn printa_default(aggs: &[Aggregation], sort: SortOptions) -> String {
     let mut out = String::from("\n");
     let Some(first) = aggs.first() else {
         return out;
     };
-    for (keys, value) in sorted(first, sort) {
+    for (keys, values) in joined(aggs, sort) {
         for (k, t) in keys
             .iter()
             .zip(first.key_types.iter().chain(std::iter::repeat(&Type::I64)))
         {
             out.push_str(&key_column(k, t));
         }
-        out.push_str(&value_column(value, first.normal));
-        for other in &aggs[1..] {
-            let v = other
-                .entries
-                .iter()
-                .find(|(k, _)| k == keys)
-                .map_or(AggValue::Scalar(0), |(_, v)| v.clone());
-            out.push_str(&value_column(&v, other.normal));
+        for (v, a) in values.iter().zip(aggs) {
+            out.push_str(&value_column(v, a.normal));
         }
         out.push('\n');
     }
     out
 }
 
-/// `printa(format, @a, @b, ...)`: the format once per entry of the first aggregation, in sort
-/// order. Conversions without `@` take the key columns in order; the n-th `%@` conversion takes
-/// the n-th aggregation's value for that key (a distribution prints its graph). No newline is
-/// added.
+/// `printa(format, @a, @b, ...)`: the format once per key ([`joined`] order). Conversions
+/// without `@` take the key columns in order; the n-th `%@` conversion takes the n-th
+/// aggregation's value (a distribution prints its graph; `avg` its integer mean, `stddev` its
+/// deviation, both normalized). No newline is added.
 pub fn printa_format(segments: &[Segment], aggs: &[Aggregation], sort: SortOptions) -> String {
     let mut out = String::new();
-    let Some(first) = aggs.first() else {
-        return out;
-    };
-    for (keys, value) in sorted(first, sort) {
+    for (keys, values) in joined(aggs, sort) {
         let mut key_i = 0;
         let mut agg_i = 0;
         for seg in segments {
             match seg {
                 Segment::Literal(t) => out.push_str(t),
                 Segment::Conversion(c) if c.aggregation => {
-                    let (v, normal) = if agg_i == 0 {
-                        (value.clone(), first.normal)
-                    } else {
-                        match aggs.get(agg_i) {
-                            Some(a) => (
-                                a.entries
-                                    .iter()
-                                    .find(|(k, _)| k == keys)
-                                    .map_or(AggValue::Scalar(0), |(_, v)| v.clone()),
-                                a.normal,
-                            ),
-                            None => (AggValue::Scalar(0), 1),
-                        }
-                    };
+                    let normal = aggs.get(agg_i).map_or(1, |a| a.normal);
+                    let v = values.get(agg_i).cloned().unwrap_or(AggValue::Scalar(0));
                     agg_i += 1;
-                    match v {
-                        AggValue::Quantize(_)
-                        | AggValue::Lquantize { .. }
-                        | AggValue::Llquantize { .. } => {
-                            out.push_str(&value_column(&v, normal));
-                        }
-                        other => {
-                            let n = value_column(&other, normal);
-                            let number = n.trim().parse::<i64>().unwrap_or(0);
-                            out.push_str(&conversion(c, &Value::Int(number)));
-                        }
-                    }
+                    out.push_str(&agg_conversion(c, &v, normal));
                 }
                 Segment::Conversion(c) => {
                     let v = keys.get(key_i).cloned().unwrap_or(Value::Int(0));
@@ -374,6 +558,29 @@ pub fn printa_format(segments: &[Segment], aggs: &[Aggregation], sort: SortOptio
         }
     }
     out
+}
+
+/// One `%@` conversion of an aggregated value: a distribution's graph, otherwise the number
+/// (divided by the normalization factor) through the conversion.
+fn agg_conversion(c: &Conversion, v: &AggValue, normal: u64) -> String {
+    let n = i128::from(normal.max(1));
+    let number = match v {
+        AggValue::Quantize(_) | AggValue::Lquantize { .. } | AggValue::Llquantize { .. } => {
+            return value_column(v, normal);
+        }
+        AggValue::Scalar(x) => Value::Int((i128::from(*x) / n) as i64),
+        AggValue::Avg { count, total } => Value::Int(if *count == 0 {
+            0
+        } else {
+            (i128::from(*total) / n / i128::from(*count)) as i64
+        }),
+        AggValue::Stddev {
+            count,
+            total,
+            squares,
+        } => Value::Uint(abi::stddev(*count, *total, *squares, normal)),
+    };
+    conversion(c, &number)
 }
 
 /// D's `printf(format, args...)`: each conversion takes the next argument (`*` width and `.*`
@@ -675,6 +882,62 @@ pub fn lquantize_graph(
     )
 }
 
+/// The row labels of an `llquantize()` graph by bucket index, written in DTrace's order (a
+/// later label replaces an earlier one) and cut to 15 characters as DTrace's 16-byte buffers
+/// do; `None` for buckets no integer falls in. `nonneg` says the negative buckets are all
+/// empty (the zero bucket is then `< scale` rather than `abs() < scale`).
+fn llquantize_labels(
+    factor: u16,
+    low: u16,
+    high: u16,
+    steps: u16,
+    nonneg: bool,
+) -> Vec<Option<String>> {
+    let (_, zero, total) = abi::llquantize_shape(factor, low, high, steps);
+    let (bin0, n) = (zero as i128, total as usize);
+    let mut c: Vec<Option<String>> = vec![None; n];
+    let mut put = |i: i128, text: String| {
+        if let Some(slot) = usize::try_from(i).ok().and_then(|i| c.get_mut(i)) {
+            *slot = Some(text.chars().take(15).collect());
+        }
+    };
+    let scale = abi::llquantize_pow(factor, u32::from(low));
+    if scale == 1 {
+        put(bin0, "0".into());
+    } else if nonneg {
+        put(bin0, format!("< {scale}"));
+    } else {
+        put(bin0, format!("abs() < {scale}"));
+    }
+    put(bin0 - 1, format!("-{scale}"));
+    put(bin0 + 1, format!("{scale}"));
+    let spf = i128::from(steps / factor.max(1));
+    let mut mag = u32::from(low);
+    let mut i: i128 = 1;
+    if low == 0 && steps > factor {
+        for step in 2..=i128::from(factor) {
+            i += spf;
+            put(bin0 - i, format!("-{step}"));
+            put(bin0 + i, format!("{step}"));
+        }
+        mag += 1;
+    }
+    let mut scale = abi::llquantize_pow(factor, mag + 1) / i128::from(steps.max(1));
+    while mag <= u32::from(high) {
+        for step in (spf + 1)..=i128::from(steps) {
+            i += 1;
+            put(bin0 - i, format!("-{}", step * scale));
+            put(bin0 + i, format!("{}", step * scale));
+        }
+        scale = scale.saturating_mul(i128::from(factor));
+        mag += 1;
+    }
+    let top = abi::llquantize_pow(factor, u32::from(high) + 1);
+    put(0, format!("<= -{top}"));
+    put(n as i128 - 1, format!(">= {top}"));
+    c
+}
+
 /// An `llquantize()` graph: log-linear rows; buckets no integer falls in are skipped, and the
 /// first and last rows shown borrow a neighbour's label when they are such buckets (as DTrace
 /// does).
@@ -697,32 +960,8 @@ pub fn llquantize_graph(
     if last < n - 1 {
         last += 1;
     }
-    let scale = abi::llquantize_pow(factor, u32::from(low));
-    let top = abi::llquantize_pow(factor, u32::from(high) + 1);
-    let label = |i: usize| -> Option<String> {
-        if i == 0 {
-            return Some(format!("<= -{top}"));
-        }
-        if i == n - 1 {
-            return Some(format!(">= {top}"));
-        }
-        if i == zero {
-            return Some(if scale == 1 {
-                "0".to_string()
-            } else if first >= zero {
-                format!("< {scale}")
-            } else {
-                format!("abs() < {scale}")
-            });
-        }
-        let (offset, neg) = if i > zero {
-            (i - zero, false)
-        } else {
-            (zero - i, true)
-        };
-        let b = abi::llquantize_bound(offset as u64, factor, low, high, steps)?;
-        Some(if neg { format!("-{b}") } else { b.to_string() })
-    };
+    let labels = llquantize_labels(factor, low, high, steps, first >= zero);
+    let label = |i: usize| -> Option<String> { labels.get(i).cloned().flatten() };
     let pad = if low == 0 && steps > factor {
         usize::from(steps / factor)
     } else {

@@ -1,0 +1,5 @@
+/* llquantize()'s low magnitude is unsigned. */
+BEGIN
+{
+	@ = llquantize(cpu, 10, -1, 2, 10);
+}

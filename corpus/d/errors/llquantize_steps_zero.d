@@ -1,0 +1,5 @@
+/* llquantize()'s steps must be positive. */
+BEGIN
+{
+	@ = llquantize(cpu, 10, 0, 2, 0);
+}

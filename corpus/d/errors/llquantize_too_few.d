@@ -1,0 +1,5 @@
+/* llquantize() needs four parameters. */
+BEGIN
+{
+	@ = llquantize(cpu, 10, 0, 2);
+}

@@ -1,0 +1,5 @@
+/* lquantize() needs at least one level. */
+BEGIN
+{
+	@ = lquantize(cpu, 0, 10, 20);
+}

@@ -1,0 +1,5 @@
+/* lquantize() allows at most 65535 levels. */
+BEGIN
+{
+	@ = lquantize(cpu, 0, 100000);
+}

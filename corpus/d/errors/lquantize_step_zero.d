@@ -1,0 +1,5 @@
+/* lquantize()'s step must be positive. */
+BEGIN
+{
+	@ = lquantize(cpu, 0, 10, 0);
+}

@@ -1,0 +1,5 @@
+/* lquantize() needs a base and a limit. */
+BEGIN
+{
+	@ = lquantize(cpu, 0);
+}

@@ -1,0 +1,5 @@
+/* quantize()'s increment must be a number. */
+BEGIN
+{
+	@ = quantize(cpu, "many");
+}

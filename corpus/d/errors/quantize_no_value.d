@@ -1,0 +1,5 @@
+/* quantize() needs a value. */
+BEGIN
+{
+	@ = quantize();
+}

@@ -1,0 +1,5 @@
+/* sum() takes one value. */
+BEGIN
+{
+	@ = sum(1, 2);
+}
