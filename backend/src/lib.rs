@@ -24,6 +24,7 @@ mod builtins;
 mod debuginfo;
 mod emit;
 mod expr;
+mod faults;
 mod formap;
 mod func;
 mod helper_errors;

@@ -356,6 +356,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
             | Function::Bswap
             | Function::Buf
             | Function::Signal { .. } => self.call_function_more(f, args, e),
+            Function::Unreadable { space } => self.unreadable(space, args, e),
         }
     }
 }

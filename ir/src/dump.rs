@@ -150,6 +150,7 @@ fn action_line(p: &Program, a: &Action) -> String {
             action,
         } => format!("fault epid={epid} id={probe_id} {probe:?} action={action}"),
         ActionKind::SpeculationFailed => "speculation_failed".into(),
+        ActionKind::Tracemem => "tracemem".into(),
     };
     let args: Vec<String> = a.args.iter().map(|t| t.to_string()).collect();
     format!("{kind} args=({})", args.join(", "))

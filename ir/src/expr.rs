@@ -203,6 +203,13 @@ pub enum Function {
     /// `reg("name")`: the uint64 at byte offset `args[0]` (an integer constant) of the probe's
     /// `struct pt_regs` (kprobe, uprobe, and perf events, whose context starts with it).
     Reg,
+    /// True when `args[0]` (an address, uint64) cannot be read: reading the first and the last
+    /// byte of the `args[1]` bytes there (an integer constant, at least 1) from `space` fails.
+    /// D's `invalid address` fault checks (bool).
+    Unreadable {
+        /// Kernel or user memory.
+        space: AddrSpace,
+    },
 }
 
 /// Unary operators.

@@ -366,4 +366,7 @@ pub enum ActionKind {
     },
     /// D's `speculation()` found no free speculation: count a "failed speculation".
     SpeculationFailed,
+    /// D's `tracemem(addr, size[, dsize])`: a hex dump of the first argument's bytes (a
+    /// [`crate::Type::Buffer`]), at most the second argument's count (int64; negative: all).
+    Tracemem,
 }

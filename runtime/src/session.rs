@@ -12,6 +12,7 @@ use libbpf_rs::{Link, Object, ProgramInput, ProgramType, RingBufferBuilder};
 use ir::printf::Segment;
 use ir::{abi, ActionKind, AttachPoint, DtraceOptions, MapId, Program};
 
+use crate::output::dtrace_bytes;
 use crate::output::dtrace_text::{self, AggValue, Aggregation, SortOptions};
 use crate::output::{bt_json, bt_text, printf};
 use crate::value::{MapEntries, MapSnapshot, Value};
@@ -483,6 +484,15 @@ impl Handler<'_> {
                 d.buffers.borrow_mut().remove(&key());
             }
             ActionKind::SpeculationFailed => d.drops.borrow_mut().spec_unavail += 1,
+            ActionKind::Tracemem => {
+                if let Some(Value::Buffer(bytes)) = values.first() {
+                    let shown = match values.get(1).and_then(Value::as_i128) {
+                        Some(n) if n >= 0 => bytes.len().min(n as usize),
+                        _ => bytes.len(),
+                    };
+                    self.write(&dtrace_bytes::hex_dump(&bytes[..shown]));
+                }
+            }
             ActionKind::Fault {
                 epid,
                 probe_id,
@@ -504,10 +514,19 @@ impl Handler<'_> {
                 probe_id,
                 func_name,
             } => {
+                let cpu = values.first().and_then(Value::as_i128).unwrap_or(0) as u32;
+                if d.opts.flowindent {
+                    // DTrace's flowindent columns, printed even when quiet.
+                    if !d.header_done.replace(true) {
+                        self.write(&dtrace_bytes::flow_header(d.testing));
+                    }
+                    self.write(&dtrace_bytes::flow_prefix(cpu, func_name, d.testing));
+                    d.record_open.set(!d.opts.quiet);
+                    return true;
+                }
                 if !d.header_done.replace(true) {
                     self.write(&dtrace_text::header(d.testing));
                 }
-                let cpu = values.first().and_then(Value::as_i128).unwrap_or(0) as u32;
                 self.write(&dtrace_text::record_prefix(
                     cpu, *probe_id, func_name, d.testing,
                 ));
@@ -518,8 +537,14 @@ impl Handler<'_> {
                 d.record_open.set(false);
             }
             ActionKind::Trace => {
-                if let (Some(v), Some(ty)) = (values.first(), types.first()) {
-                    self.write(&dtrace_text::trace(v, ty, d.opts.quiet));
+                match (values.first(), types.first()) {
+                    // rawbytes: strings as DTrace records them, a hex dump of all their bytes.
+                    (Some(Value::Str(s)), Some(ir::Type::Str { .. })) if d.opts.rawbytes => {
+                        let bytes = dtrace_bytes::string_record(s, d.opts.strsize as usize);
+                        self.write(&dtrace_bytes::hex_dump(&bytes));
+                    }
+                    (Some(v), Some(ty)) => self.write(&dtrace_text::trace(v, ty, d.opts.quiet)),
+                    _ => {}
                 }
             }
             ActionKind::Printf { .. } => {
@@ -731,7 +756,8 @@ impl Handler<'_> {
             | ActionKind::Commit
             | ActionKind::Discard
             | ActionKind::Fault { .. }
-            | ActionKind::SpeculationFailed => {
+            | ActionKind::SpeculationFailed
+            | ActionKind::Tracemem => {
                 self.warn("this D action needs DTrace output");
             }
             ActionKind::Exit => {

@@ -18,6 +18,7 @@ tick-1s
 {
 	commit(self->spec);
 	raise(2);
+	tracemem(self->spec, 16, 8);
 	exit(0);
 }
 

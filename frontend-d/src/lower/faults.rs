@@ -123,6 +123,31 @@ impl Lowerer<'_> {
         )
     }
 
+    /// A check for DTrace's `invalid address` fault: reading `size` bytes at `addr` (uint64)
+    /// from `space` must work; the fault value is the address. For every D read of memory
+    /// (`tracemem`, and pointer reads as they are lowered).
+    pub(crate) fn bad_address_check(
+        &mut self,
+        addr: Expr,
+        size: u32,
+        space: ir::AddrSpace,
+        span: Span,
+    ) -> Stmt {
+        let addr = super::types::coerce(addr, &Type::U64);
+        let bad = Expr::new(
+            ExprKind::Call {
+                func: ir::Function::Unreadable { space },
+                args: vec![
+                    addr.clone(),
+                    Expr::int(i64::from(size.max(1)), Type::U64, span),
+                ],
+            },
+            Type::Bool,
+            span,
+        );
+        self.fault_check(bad, abi::DTRACEFLT_BADADDR, addr, span)
+    }
+
     /// `l / r` or `l % r` with DTrace's divide-by-zero fault; other operators as they are.
     /// A constant divisor needs no check; two constants dividing by zero are a compile error.
     pub(crate) fn checked_arith(&mut self, op: BinaryOp, l: Expr, r: Expr, span: Span) -> Expr {

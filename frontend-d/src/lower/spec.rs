@@ -18,6 +18,9 @@ use ir::{
 /// The hidden map of speculation ids in use.
 const SPEC_MAP: &str = ".speculations";
 
+/// The most bytes one `tracemem()` records.
+const MAX_TRACEMEM: u32 = 4096;
+
 /// D's signal numbers run from 1 to 64 on Linux.
 const MAX_SIGNAL: i64 = 64;
 
@@ -382,9 +385,102 @@ impl Lowerer<'_> {
                 };
                 self.error(span, format!("{name}( ) is not available on Linux: {why}"));
             }
+            "tracemem" => self.tracemem(args, span, out),
             _ => return false,
         }
         true
+    }
+
+    /// `tracemem(addr, size[, dsize])`: `size` (a constant) bytes of kernel memory at `addr`,
+    /// shown as a hex dump of at most `dsize` bytes; a bad address is DTrace's `invalid
+    /// address` fault.
+    fn tracemem(&mut self, args: &[ast::Expr], span: Span, out: &mut Vec<Stmt>) {
+        if args.len() < 2 || args.len() > 3 {
+            self.error(
+                span,
+                format!(
+                    "tracemem( ) prototype mismatch: {} arguments passed, 2 or 3 expected",
+                    args.len()
+                ),
+            );
+            return;
+        }
+        let Some(addr) = self.expr(&args[0]) else {
+            return;
+        };
+        if !addr.ty.is_integer() {
+            self.error(
+                args[0].span,
+                format!(
+                    "tracemem( ) argument #1 is incompatible with prototype:\n\tprototype: uintptr_t\n\t argument: {}",
+                    super::types::d_name(&addr.ty)
+                ),
+            );
+            return;
+        }
+        let size = match self.constant(&args[1]) {
+            Some(n) if n > 0 && n <= i64::from(MAX_TRACEMEM) => n as u32,
+            Some(n) if n > 0 => {
+                self.error(
+                    args[1].span,
+                    format!("tracemem( ) size {n} is larger than oxtrace's limit of {MAX_TRACEMEM} bytes"),
+                );
+                return;
+            }
+            _ => {
+                self.error(
+                    args[1].span,
+                    "tracemem( ) argument #2 must be a non-zero positive integral constant expression",
+                );
+                return;
+            }
+        };
+        let dsize = match args.get(2) {
+            Some(a) => {
+                let Some(d) = self.expr(a) else { return };
+                if !d.ty.is_integer() {
+                    self.error(a.span, "tracemem( ) argument #3 must be an integer");
+                    return;
+                }
+                coerce(d, &Type::I64)
+            }
+            None => Expr::int(-1, Type::I64, span),
+        };
+        let tmp = self.scope.create(".tracemem", Type::U64, span);
+        out.push(Stmt::new(
+            StmtKind::Assign {
+                var: tmp,
+                value: coerce(addr, &Type::U64),
+            },
+            span,
+        ));
+        let at = Expr::new(ExprKind::Var(tmp), Type::U64, span);
+        let check = self.bad_address_check(at.clone(), size, ir::AddrSpace::Kernel, span);
+        out.push(check);
+        let bytes = Expr::new(
+            ExprKind::Call {
+                func: Function::Buf,
+                args: vec![
+                    at,
+                    Expr::int(i64::from(size), Type::U64, span),
+                    Expr::int(0, Type::int(8, false), span),
+                ],
+            },
+            Type::Buffer { size },
+            span,
+        );
+        let action = self.add_action(Action {
+            kind: ActionKind::Tracemem,
+            args: vec![bytes.ty.clone(), Type::I64],
+            span,
+        });
+        out.push(Stmt::new(
+            StmtKind::Emit {
+                action,
+                args: vec![bytes, dsize],
+            },
+            span,
+        ));
     }
 
     /// Marks the program destructive; refuses a destructive action after `speculate()`.

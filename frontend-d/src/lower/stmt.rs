@@ -31,7 +31,8 @@ impl Lowerer<'_> {
                 }
             }
             let quiet = self.dopts.quiet;
-            if !quiet {
+            // flowindent prints each record's probe column even when quiet.
+            if !quiet || self.dopts.flowindent {
                 let id = self.probe_id(&full);
                 let func_name = format!("{}:{}", self.ctx.func, self.ctx.name);
                 let action = self.add_action(Action {

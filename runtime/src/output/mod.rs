@@ -4,6 +4,7 @@
 
 pub mod bt_json;
 pub mod bt_text;
+pub mod dtrace_bytes;
 pub mod dtrace_text;
 pub mod printf;
 
