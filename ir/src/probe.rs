@@ -49,6 +49,28 @@ pub enum AttachPoint {
         symbol: Option<String>,
         offset: u64,
     },
+    /// One site of a USDT probe `provider:name` in `binary` (an absolute path): a uprobe at file
+    /// offset `offset`, with the kernel incrementing the semaphore at file offset `semaphore`
+    /// while attached. A probe with several sites is several attach points of the same name.
+    Usdt {
+        binary: String,
+        provider: String,
+        name: String,
+        offset: u64,
+        semaphore: Option<u64>,
+    },
+    /// A hardware breakpoint (`watchpoint:ADDR:LEN:MODE`) on `len` bytes at user address `addr`
+    /// of process `pid`; `mode` is a combination of `r`, `w`, `x`. `asynchronous` for
+    /// `asyncwatchpoint`.
+    Watchpoint {
+        addr: u64,
+        len: u8,
+        mode: String,
+        pid: u32,
+        asynchronous: bool,
+    },
+    /// A BPF iterator (`iter:task`, `iter:task_file`, ...), run when read.
+    Iter { target: String },
     /// Sampling on every CPU at a fixed period (perf cpu-clock).
     Profile { period: Period },
     /// A timer on one CPU.
@@ -196,6 +218,23 @@ impl AttachPoint {
             } => {
                 format!("uretprobe:{binary}:{}", user_target(symbol, *offset))
             }
+            AttachPoint::Usdt {
+                binary,
+                provider,
+                name,
+                ..
+            } => format!("usdt:{binary}:{provider}:{name}"),
+            AttachPoint::Watchpoint {
+                addr,
+                len,
+                mode,
+                asynchronous,
+                ..
+            } => format!(
+                "{}watchpoint:{addr:#x}:{len}:{mode}",
+                if *asynchronous { "async" } else { "" }
+            ),
+            AttachPoint::Iter { target } => format!("iter:{target}"),
             AttachPoint::Profile { period } => format!("profile:{}", period_name(*period)),
             AttachPoint::Interval { period } => format!("interval:{}", period_name(*period)),
             AttachPoint::Software { event, count } => format!("software:{}:{count}", event.name()),

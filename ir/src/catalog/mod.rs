@@ -9,9 +9,11 @@
 pub mod binaries;
 pub mod btf;
 pub mod glob;
+pub mod kfuncs;
 pub mod symbols;
 pub mod syscalls;
 pub mod tracefs_format;
+pub mod usdt;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -52,6 +54,34 @@ pub trait ProbeCatalog {
     /// `binary`). By default read from the file's symbol tables.
     fn user_symbol(&self, binary: &str, name: &str) -> Result<u64, CatalogError> {
         symbols::elf_symbol_address(Path::new(binary), name)
+    }
+
+    /// The absolute path of the file a uprobe or usdt probe names: a path, a library name
+    /// (`libc`) or a program in `PATH` (see [`binaries::resolve_binary`]).
+    fn resolve_binary(&self, name: &str) -> Result<String, String> {
+        binaries::resolve_binary(name).map(|p| p.to_string_lossy().into_owned())
+    }
+
+    /// The defined function symbols of the ELF file `binary`, sorted (uprobe wildcards and C++
+    /// names). By default read from the file, only when asked.
+    fn user_functions(&self, binary: &str) -> Result<Vec<String>, CatalogError> {
+        symbols::elf_functions(Path::new(binary))
+    }
+
+    /// The USDT probe sites of the ELF file `binary` (its `.note.stapsdt` notes).
+    fn usdt_sites(&self, binary: &str) -> Result<Vec<usdt::UsdtSite>, CatalogError> {
+        usdt::read_sites(Path::new(binary)).map_err(|message| CatalogError::Parse {
+            path: PathBuf::from(binary),
+            message,
+        })
+    }
+
+    /// The executable files mapped into process `pid` (`usdt:*:...` with `-p`).
+    fn process_binaries(&self, pid: u32) -> Result<Vec<String>, CatalogError> {
+        usdt::process_binaries(pid).map_err(|message| CatalogError::Io {
+            path: PathBuf::from(format!("/proc/{pid}/maps")),
+            message,
+        })
     }
 }
 
@@ -196,6 +226,25 @@ impl Default for FixtureCatalog {
     }
 }
 
+/// The path under which [`FixtureCatalog`] knows a recorded copy of the workload binary's
+/// USDT probes and `oxtwl_usdt_*` functions (`corpus/workload.rs`), so that programs probing the
+/// workload lower the same way everywhere (the e2e cases name it `{workload}`).
+pub const FIXTURE_WORKLOAD: &str = "/oxtrace-fixtures/oxtrace-workload";
+
+/// The USDT sites of the workload as `readelf -n` shows them (offsets are illustrative).
+const FIXTURE_WORKLOAD_USDT: &[(&str, &str, u64, Option<u64>, &str)] = &[
+    ("oxtwl", "guarded", 0x1b3a6, Some(0x620f8), "2@%ax"),
+    ("oxtwl", "multi", 0x1b3b5, None, "-4@%edi"),
+    ("oxtwl", "multi", 0x1b3c0, None, "8@$99"),
+    (
+        "oxtwl",
+        "step",
+        0x1b521,
+        None,
+        "-4@%edi 8@%rsi -2@$-7 8@(%rdx) -8@8(%rdx,%rcx,8) 1@%r8b -1@%r9b",
+    ),
+];
+
 impl ProbeCatalog for FixtureCatalog {
     fn match_tracepoints(
         &self,
@@ -211,6 +260,41 @@ impl ProbeCatalog for FixtureCatalog {
         name: &str,
     ) -> Result<Arc<TracepointFormat>, CatalogError> {
         self.events.tracepoint_format(category, name)
+    }
+
+    fn resolve_binary(&self, name: &str) -> Result<String, String> {
+        if name == FIXTURE_WORKLOAD {
+            return Ok(name.to_string());
+        }
+        binaries::resolve_binary(name).map(|p| p.to_string_lossy().into_owned())
+    }
+
+    fn user_functions(&self, binary: &str) -> Result<Vec<String>, CatalogError> {
+        if binary == FIXTURE_WORKLOAD {
+            let names = ["main", "oxtwl_usdt_guarded", "oxtwl_usdt_multi1"];
+            let more = ["oxtwl_usdt_multi2", "oxtwl_usdt_step"];
+            return Ok(names.iter().chain(&more).map(|s| s.to_string()).collect());
+        }
+        symbols::elf_functions(Path::new(binary))
+    }
+
+    fn usdt_sites(&self, binary: &str) -> Result<Vec<usdt::UsdtSite>, CatalogError> {
+        if binary == FIXTURE_WORKLOAD {
+            return Ok(FIXTURE_WORKLOAD_USDT
+                .iter()
+                .map(|(provider, name, offset, semaphore, args)| usdt::UsdtSite {
+                    provider: provider.to_string(),
+                    name: name.to_string(),
+                    offset: *offset,
+                    semaphore: *semaphore,
+                    args: args.to_string(),
+                })
+                .collect());
+        }
+        usdt::read_sites(Path::new(binary)).map_err(|message| CatalogError::Parse {
+            path: PathBuf::from(binary),
+            message,
+        })
     }
 }
 

@@ -141,6 +141,58 @@ fn elf_find_symbol(b: &[u8], name: &str) -> Result<Option<u64>, String> {
     Ok(None)
 }
 
+/// The names of the defined function symbols of the ELF file at `path` (`.symtab` and
+/// `.dynsym`), sorted and deduplicated, without symbol versions (`malloc@@GLIBC_2.2.5` ->
+/// `malloc`). Read only when a wildcard uprobe or `-l` names the file.
+pub fn elf_functions(path: &Path) -> Result<Vec<String>, CatalogError> {
+    use object::{Object, ObjectSymbol, SymbolKind};
+    let data = std::fs::read(path).map_err(|e| CatalogError::io(path, &e))?;
+    let file = object::File::parse(&*data).map_err(|e| CatalogError::Parse {
+        path: path.to_path_buf(),
+        message: format!("not an ELF file: {e}"),
+    })?;
+    let mut names = std::collections::BTreeSet::new();
+    for sym in file.symbols().chain(file.dynamic_symbols()) {
+        if sym.kind() != SymbolKind::Text || sym.is_undefined() {
+            continue;
+        }
+        let Ok(name) = sym.name() else { continue };
+        let name = name.split('@').next().unwrap_or(name);
+        if !name.is_empty() {
+            names.insert(name.to_string());
+        }
+    }
+    Ok(names.into_iter().collect())
+}
+
+/// A C++ symbol's demangled name without its parameter list (`_ZN2ns4funcEi` -> `ns::func`), and
+/// the full demangled text (`ns::func(int)`); `None` for names that are not mangled C++.
+pub fn demangle_cpp(symbol: &str) -> Option<(String, String)> {
+    if !symbol.starts_with("_Z") {
+        return None;
+    }
+    let full = cpp_demangle::Symbol::new(symbol.as_bytes())
+        .ok()?
+        .demangle()
+        .ok()?;
+    Some((strip_parameters(&full).to_string(), full))
+}
+
+/// `ns::f(int) const` -> `ns::f`; `ns::g<int(*)()>(x)` -> `ns::g<int(*)()>`: cuts at the `(` that
+/// opens the parameter list (the first one outside template brackets).
+fn strip_parameters(full: &str) -> &str {
+    let mut depth = 0i32;
+    for (i, c) in full.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            '(' if depth <= 0 && i > 0 => return &full[..i],
+            _ => {}
+        }
+    }
+    full
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +230,19 @@ mod tests {
         ));
         assert!(elf_find_symbol(b"\x7fELF\x02\x01", "x").is_err());
         assert!(elf_find_symbol(b"hello", "x").is_err());
+        let funcs = elf_functions(&exe).unwrap_or_default();
+        assert!(funcs.iter().any(|f| f == "main"), "{} symbols", funcs.len());
+        assert!(elf_functions(Path::new("/nonexistent/x")).is_err());
+    }
+
+    #[test]
+    fn cpp_names_demangle_without_parameters() {
+        assert_eq!(
+            demangle_cpp("_ZN2ns4funcEi"),
+            Some(("ns::func".to_string(), "ns::func(int)".to_string()))
+        );
+        assert_eq!(demangle_cpp("main"), None);
+        assert_eq!(strip_parameters("ns::g<int (*)()>(x)"), "ns::g<int (*)()>");
+        assert_eq!(strip_parameters("plain"), "plain");
     }
 }
