@@ -20,8 +20,28 @@
 //!   setuid UID            setuid(UID)
 //!   bash LINE             pipe LINE (spaces as `_`) into an interactive `bash --norc -i`,
 //!                         which reads it with readline; wait for it
+//!   wait-stdin            read stdin up to a newline or EOF (lets a test attach with -p first)
+//!   watched-addr          print the address of the u64 `watched` (hex, one line) on stdout
+//!   watched-write N       for i in 1..=N: store i into `watched` (a watchpoint target)
+//!   usdt N                for i in 1..=N: USDT probe oxtwl:step (see below)
+//!   usdt-guarded N        N x USDT probe oxtwl:guarded, only while its semaphore is set
+//!   usdt-multi N          N x each of the two sites of USDT probe oxtwl:multi
 //!   exit N                exit_group(N) right now (later steps are not run)
 //! ```
+//!
+//! The USDT probes are SystemTap `sys/sdt.h` probes written by hand in inline assembly (a `nop`
+//! and a `.note.stapsdt` note, plus `.stapsdt.base` and, for `guarded`, a semaphore in
+//! `.probes`), so their argument specifications are fixed and cover every operand form:
+//!
+//! | probe | arguments (spec) | values for step i |
+//! | --- | --- | --- |
+//! | `oxtwl:step` | `-4@%edi 8@%rsi -2@$-7 8@(%rdx) -8@8(%rdx,%rcx,8) 1@%r8b -1@%r9b` | `-i`, `1000*i`, `-7`, `7*i`, `-(1000+i)`, `255`, `-2` |
+//! | `oxtwl:guarded` | `2@%ax` | the semaphore's value (1 while one tracer is attached) |
+//! | `oxtwl:multi` (site 1) | `-4@%edi` | `-1` |
+//! | `oxtwl:multi` (site 2) | `8@$99` | `99` |
+//!
+//! Each probe fires from a `#[no_mangle]` function (`oxtwl_usdt_step`, `oxtwl_usdt_guarded`,
+//! `oxtwl_usdt_multi1`, `oxtwl_usdt_multi2`) that is never inlined, which uprobe tests use too.
 //!
 //! Every step that starts other processes or threads (exec, kill child, threads, fork, bash)
 //! does so after the rename, so they inherit the comm; `exec` replaces it with the program's
@@ -54,13 +74,21 @@ enum Step {
     Stat(CString, u64),
     Setuid(u32),
     Bash(String),
+    WaitStdin,
+    WatchedAddr,
+    WatchedWrite(u64),
+    Usdt(u64),
+    UsdtGuarded(u64),
+    UsdtMulti(u64),
     Exit(i32),
 }
 
 const USAGE: &str = "usage: oxtrace-workload [--comm NAME] STEP...\n\
   steps: getppid N | read PATH SIZE N | write PATH SIZE N | open PATH N | sleep-ms N |\n\
          exec PATH ARGS | kill SIG TARGET | threads N | fork N | tcp PORT N | tcp-refused PORT |\n\
-         fsync PATH SIZE N | stat PATH N | setuid UID | bash LINE | exit N";
+         fsync PATH SIZE N | stat PATH N | setuid UID | bash LINE |\n\
+         wait-stdin | watched-addr | watched-write N | usdt N | usdt-guarded N | usdt-multi N |\n\
+         exit N";
 
 fn parse(args: &[String]) -> Result<(String, Vec<Step>), String> {
     let mut comm = "oxtwl".to_string();
@@ -146,6 +174,12 @@ fn parse(args: &[String]) -> Result<(String, Vec<Step>), String> {
             }
             "setuid" => Step::Setuid(num(next(&mut it, "UID", w)?, w)?),
             "bash" => Step::Bash(next(&mut it, "LINE", w)?.replace('_', " ")),
+            "wait-stdin" => Step::WaitStdin,
+            "watched-addr" => Step::WatchedAddr,
+            "watched-write" => Step::WatchedWrite(num(next(&mut it, "N", w)?, w)?),
+            "usdt" => Step::Usdt(num(next(&mut it, "N", w)?, w)?),
+            "usdt-guarded" => Step::UsdtGuarded(num(next(&mut it, "N", w)?, w)?),
+            "usdt-multi" => Step::UsdtMulti(num(next(&mut it, "N", w)?, w)?),
             "exit" => Step::Exit(num(next(&mut it, "N", w)?, w)?),
             other => return Err(format!("unknown step '{other}'")),
         };
@@ -437,6 +471,39 @@ fn run(steps: &[Step]) -> Result<(), String> {
                     writeln!(stdin, "{line}").map_err(|e| format!("bash stdin: {e}"))?;
                 }
                 child.wait().map_err(|e| format!("bash: {e}"))?;
+            Step::WaitStdin => {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .map_err(|e| format!("wait-stdin: {e}"))?;
+            }
+            Step::WatchedAddr => {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                let _ = writeln!(out, "{:#x}", std::ptr::addr_of!(WATCHED) as usize);
+                let _ = out.flush();
+            }
+            Step::WatchedWrite(n) => {
+                for i in 1..=*n {
+                    // SAFETY: a plain volatile store to our own static; nothing else touches it.
+                    unsafe { std::ptr::write_volatile(std::ptr::addr_of_mut!(WATCHED), i) };
+                }
+            }
+            Step::Usdt(n) => {
+                for i in 1..=*n {
+                    oxtwl_usdt_step(i);
+                }
+            }
+            Step::UsdtGuarded(n) => {
+                for _ in 0..*n {
+                    oxtwl_usdt_guarded();
+                }
+            }
+            Step::UsdtMulti(n) => {
+                for _ in 0..*n {
+                    oxtwl_usdt_multi1();
+                    oxtwl_usdt_multi2();
+                }
             }
             Step::Exit(code) => {
                 // SAFETY: exit_group does not return.
@@ -446,6 +513,126 @@ fn run(steps: &[Step]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The assembly of one SystemTap USDT probe site: the `nop` the tracer replaces, its
+/// `.note.stapsdt` note (address, `.stapsdt.base` address, semaphore address, provider, name,
+/// argument specification) and, once per object, the `.stapsdt.base` section. `$sema` is an
+/// operand name (`{sema}`) or `0`.
+macro_rules! usdt_asm {
+    ($provider:literal, $name:literal, $args:literal, $sema:literal) => {
+        concat!(
+            "990: nop\n",
+            ".pushsection .note.stapsdt, \"\", \"note\"\n",
+            ".balign 4\n",
+            ".4byte 992f-991f, 994f-993f, 3\n",
+            "991: .asciz \"stapsdt\"\n",
+            "992: .balign 4\n",
+            "993: .8byte 990b\n",
+            ".8byte _.stapsdt.base\n",
+            ".8byte ",
+            $sema,
+            "\n",
+            ".asciz \"",
+            $provider,
+            "\"\n",
+            ".asciz \"",
+            $name,
+            "\"\n",
+            ".asciz \"",
+            $args,
+            "\"\n",
+            "994: .balign 4\n",
+            ".popsection\n",
+            ".ifndef _.stapsdt.base\n",
+            ".pushsection .stapsdt.base, \"aG\", \"progbits\", .stapsdt.base, comdat\n",
+            ".weak _.stapsdt.base\n",
+            ".hidden _.stapsdt.base\n",
+            "_.stapsdt.base: .space 1\n",
+            ".size _.stapsdt.base, 1\n",
+            ".popsection\n",
+            ".endif\n",
+        )
+    };
+}
+
+/// The variable the `watched-*` steps expose and write (a watchpoint target).
+static mut WATCHED: u64 = 0;
+
+/// The semaphore of `oxtwl:guarded`: the kernel increments it while a uprobe with this
+/// reference counter is attached.
+#[no_mangle]
+#[used]
+#[link_section = ".probes"]
+static mut OXTWL_GUARDED_SEMAPHORE: u16 = 0;
+
+/// Fires `oxtwl:step` for step `i` (arguments in the module documentation).
+#[no_mangle]
+#[inline(never)]
+pub extern "C" fn oxtwl_usdt_step(i: u64) {
+    let memory: [i64; 3] = [7 * i as i64, 0, -(1000 + i as i64)];
+    let memory = std::hint::black_box(memory);
+    // SAFETY: a `nop` plus data in non-loaded sections; the registers are only read by a tracer.
+    unsafe {
+        std::arch::asm!(
+            usdt_asm!("oxtwl", "step", "-4@%edi 8@%rsi -2@$-7 8@(%rdx) -8@8(%rdx,%rcx,8) 1@%r8b -1@%r9b", "0"),
+            in("edi") (i as i32).wrapping_neg(),
+            in("rsi") 1000 * i,
+            in("rdx") memory.as_ptr(),
+            in("rcx") 1u64,
+            in("r8") 0x1ffu64,
+            in("r9") 0x1feu64,
+            options(att_syntax, readonly, nostack, preserves_flags),
+        );
+    }
+}
+
+/// Fires `oxtwl:guarded` with its semaphore's value, only when the semaphore is set (what
+/// `sys/sdt.h`'s `_ENABLED()` check does before computing expensive arguments).
+#[no_mangle]
+#[inline(never)]
+pub extern "C" fn oxtwl_usdt_guarded() {
+    // SAFETY: a plain volatile read of a u16 the kernel may change under us.
+    let sema = unsafe { std::ptr::read_volatile(std::ptr::addr_of!(OXTWL_GUARDED_SEMAPHORE)) };
+    if sema == 0 {
+        return;
+    }
+    // SAFETY: as in oxtwl_usdt_step.
+    unsafe {
+        std::arch::asm!(
+            usdt_asm!("oxtwl", "guarded", "2@%ax", "{sema}"),
+            sema = sym OXTWL_GUARDED_SEMAPHORE,
+            in("ax") sema,
+            options(att_syntax, readonly, nostack, preserves_flags),
+        );
+    }
+}
+
+/// The first site of `oxtwl:multi`: one argument, -1 in a register.
+#[no_mangle]
+#[inline(never)]
+pub extern "C" fn oxtwl_usdt_multi1() {
+    // SAFETY: as in oxtwl_usdt_step.
+    unsafe {
+        std::arch::asm!(
+            usdt_asm!("oxtwl", "multi", "-4@%edi", "0"),
+            in("edi") -1i32,
+            options(att_syntax, readonly, nostack, preserves_flags),
+        );
+    }
+}
+
+/// The second site of `oxtwl:multi`: one argument, the constant 99.
+#[no_mangle]
+#[inline(never)]
+pub extern "C" fn oxtwl_usdt_multi2() {
+    // SAFETY: as in oxtwl_usdt_step.
+    unsafe {
+        std::arch::asm!(
+            usdt_asm!("oxtwl", "multi", "8@$99", "0"),
+            options(att_syntax, readonly, nostack, preserves_flags),
+        );
+    }
 }
 
 fn main() -> ExitCode {

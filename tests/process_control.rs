@@ -273,3 +273,249 @@ fn buffering_modes_give_the_same_output() {
         assert_eq!(out, "a\nb\n\n@x: 1\n", "-B {mode}");
     }
 }
+
+/// Starts the workload held at `wait-stdin`, then `steps`; returns it with its stdin open.
+fn held_workload(steps: &[&str]) -> std::process::Child {
+    Command::new(workload())
+        .arg("wait-stdin")
+        .args(steps)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn workload")
+}
+
+/// Lets a held workload run its steps and waits for it.
+fn release(mut child: std::process::Child) {
+    use std::io::Write;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(b"\n");
+    }
+    let status = child.wait().expect("wait for workload");
+    assert!(status.success(), "workload: {status:?}");
+}
+
+#[test]
+fn listing_usdt_probes_of_a_binary_and_a_process() {
+    let _machine = support::machine_lock();
+    if skip("listing_usdt") {
+        return;
+    }
+    let bin = workload();
+    let w = bin.display().to_string();
+    let (code, out, err) = run(&["-l", &format!("usdt:{w}:*")]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!("usdt:{w}:oxtwl:guarded\nusdt:{w}:oxtwl:multi\nusdt:{w}:oxtwl:step\n")
+    );
+    // A name without the provider; -v adds each argument's type from its specification.
+    let (_, out, _) = run(&["-lv", &format!("usdt:{w}:step")]);
+    assert_eq!(
+        out,
+        format!(
+            "usdt:{w}:oxtwl:step\n    int32 arg0\n    uint64 arg1\n    int16 arg2\n    \
+             uint64 arg3\n    int64 arg4\n    uint8 arg5\n    int8 arg6\n"
+        )
+    );
+    // Every file the process maps: only the workload itself has USDT notes.
+    let held = held_workload(&[]);
+    let pid = held.id().to_string();
+    let (code, out, err) = run(&["-l", "usdt:*", "-p", &pid]);
+    release(held);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!("usdt:{w}:oxtwl:guarded\nusdt:{w}:oxtwl:multi\nusdt:{w}:oxtwl:step\n")
+    );
+    let (_, out, err) = run(&["-l", "usdt:*"]);
+    assert_eq!(out, "");
+    assert!(err.contains("-p PID"), "{err}");
+}
+
+#[test]
+fn usdt_with_dash_p_finds_the_probe_in_the_process() {
+    let _machine = support::machine_lock();
+    if skip("usdt_dash_p") {
+        return;
+    }
+    // `usdt::NAME` with -p: the binary is found through /proc/PID/maps.
+    let held = held_workload(&["usdt", "2", "usdt-guarded", "1"]);
+    let pid = held.id().to_string();
+    let mut tracer = Command::new(oxtrace())
+        .args([
+            "-p",
+            &pid,
+            "-e",
+            "usdt::step { printf(\"%d %d\\n\", arg0, arg3); } \
+             usdt:*:oxtwl:guarded { printf(\"guarded %d\\n\", arg0); }",
+        ])
+        .env("__BPFTRACE_NOTIFY_PROBES_ATTACHED", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn oxtrace");
+    let mut stdout = BufReader::new(tracer.stdout.take().expect("stdout"));
+    let before = wait_attached(&mut stdout);
+    release(held);
+    let start = Instant::now();
+    let status = loop {
+        if let Ok(Some(s)) = tracer.try_wait() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "oxtrace did not exit after the traced process"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut rest = String::new();
+    let _ = stdout.read_to_string(&mut rest);
+    assert!(status.success());
+    assert_eq!(before + &rest, "-1 7\n-2 14\nguarded 1\n\n\n");
+}
+
+#[test]
+fn usdt_errors_name_the_problem() {
+    let _machine = support::machine_lock();
+    if skip("usdt_errors") {
+        return;
+    }
+    let w = workload().display().to_string();
+    let (code, _, err) = run(&["-e", &format!("usdt:{w}:nope {{ }}")]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(&format!("error: usdt:{w}:nope matches no USDT probe")),
+        "{err}"
+    );
+    let (code, _, err) = run(&["-e", &format!("usdt:{w}:multi {{ print(arg1); }}")]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("arg1: this USDT probe has 1 argument"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["-e", "usdt::step { }"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("a usdt probe without a binary needs -p PID"),
+        "{err}"
+    );
+}
+
+#[test]
+fn listing_kernel_functions_from_btf() {
+    let _machine = support::machine_lock();
+    if skip("listing_btf") {
+        return;
+    }
+    // This kernel has no kprobes (no available_filter_functions): kprobes come from BTF.
+    let (code, out, err) = run(&["-l", "kprobe:vfs_read"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "kprobe:vfs_read\n");
+    let (_, out, _) = run(&["-lv", "fexit:vfs_read"]);
+    assert_eq!(
+        out,
+        "fexit:vmlinux:vfs_read\n    struct file * file\n    char * buf\n    size_t count\n    \
+         loff_t * pos\n    ssize_t retval\n"
+    );
+    let (_, out, _) = run(&["-l", "f:vfs_read"]);
+    assert_eq!(out, "fentry:vmlinux:vfs_read\n");
+    let (_, out, _) = run(&["-l", "iter:task*"]);
+    assert_eq!(out, "iter:task\niter:task_file\niter:task_vma\n");
+    let w = workload().display().to_string();
+    let (_, out, _) = run(&["-l", &format!("uprobe:{w}:oxtwl_usdt_multi*")]);
+    assert_eq!(
+        out,
+        format!("uprobe:{w}:oxtwl_usdt_multi1\nuprobe:{w}:oxtwl_usdt_multi2\n")
+    );
+}
+
+#[test]
+fn uprobe_cpp_names_resolve_to_their_mangled_symbols() {
+    // `cpp:` matches demangled names without their parameter lists (libstdc++ is installed with
+    // the compiler on the project's machines).
+    if debian_libstdcxx().is_none() {
+        return;
+    }
+    let (code, out, err) = run(&[
+        "--emit",
+        "ir",
+        "-e",
+        "uprobe:libstdc++:cpp:\"std::terminate\" { @ = count(); }",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("\nprobe 0 uprobe:/lib/x86_64-linux-gnu/libstdc++.so.6:_ZSt9terminatev\n"),
+        "{out}"
+    );
+    let (code, _, err) = run(&["--emit", "ir", "-e", "uprobe:libc:no_such_fn* { }"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("error: 'no_such_fn*' matches no function in /lib/x86_64-linux-gnu/libc.so.6"),
+        "{err}"
+    );
+}
+
+/// `Some(())` when libstdc++ is where Debian puts it.
+fn debian_libstdcxx() -> Option<()> {
+    std::path::Path::new("/lib/x86_64-linux-gnu/libstdc++.so.6")
+        .exists()
+        .then_some(())
+}
+
+#[test]
+fn watchpoint_counts_writes_to_a_variable_of_the_process() {
+    let _machine = support::machine_lock();
+    if skip("watchpoint") {
+        return;
+    }
+    if !std::path::Path::new("/sys/bus/event_source/devices/breakpoint").exists() {
+        eprintln!("SKIPPED watchpoint: no breakpoint PMU");
+        return;
+    }
+    // The workload prints the address of its variable, waits, then stores into it 3 times.
+    let mut held = Command::new(workload())
+        .args(["watched-addr", "wait-stdin", "watched-write", "3"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn workload");
+    let mut addr = String::new();
+    BufReader::new(held.stdout.take().expect("stdout"))
+        .read_line(&mut addr)
+        .expect("read the address");
+    let pid = held.id().to_string();
+    let mut tracer = Command::new(oxtrace())
+        .args([
+            "-p",
+            &pid,
+            "-e",
+            &format!(
+                "watchpoint:{}:8:w {{ @writes[comm] = count(); }}",
+                addr.trim()
+            ),
+        ])
+        .env("__BPFTRACE_NOTIFY_PROBES_ATTACHED", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn oxtrace");
+    let mut stdout = BufReader::new(tracer.stdout.take().expect("stdout"));
+    let before = wait_attached(&mut stdout);
+    release(held);
+    let start = Instant::now();
+    let status = loop {
+        if let Ok(Some(s)) = tracer.try_wait() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "oxtrace did not exit after the traced process"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut rest = String::new();
+    let _ = stdout.read_to_string(&mut rest);
+    assert!(status.success());
+    assert_eq!(before + &rest, "\n\n@writes[oxtwl]: 3\n");
+}

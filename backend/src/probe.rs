@@ -41,7 +41,11 @@ fn section(point: &AttachPoint) -> Result<(String, CtxKind), &'static str> {
         AttachPoint::Kretprobe { function, .. } => {
             (format!("kretprobe/{function}"), CtxKind::PtRegs)
         }
-        AttachPoint::Uprobe { .. } => ("uprobe".into(), CtxKind::PtRegs),
+        AttachPoint::Uprobe { .. } | AttachPoint::Usdt { .. } => ("uprobe".into(), CtxKind::PtRegs),
+        // A perf event's context starts with the registers (`struct bpf_perf_event_data`).
+        AttachPoint::Watchpoint { .. } => ("perf_event".into(), CtxKind::PtRegs),
+        // An iterator's context is its target's `struct bpf_iter__TARGET` (BTF typed).
+        AttachPoint::Iter { target } => (format!("iter/{target}"), CtxKind::Opaque),
         AttachPoint::Uretprobe { .. } => ("uretprobe".into(), CtxKind::PtRegs),
         AttachPoint::Profile { .. }
         | AttachPoint::Interval { .. }

@@ -89,6 +89,20 @@ fn every_builtin_loads_in_every_loadable_program_type() {
             symbol: Some("main".into()),
             offset: 0,
         },
+        AttachPoint::Usdt {
+            binary: "/bin/true".into(),
+            provider: "p".into(),
+            name: "n".into(),
+            offset: 0x1000,
+            semaphore: Some(0x2000),
+        },
+        AttachPoint::Watchpoint {
+            addr: 0x1000,
+            len: 8,
+            mode: "rw".into(),
+            pid: 1,
+            asynchronous: false,
+        },
         AttachPoint::Profile {
             period: Period::Hz(99),
         },
@@ -114,7 +128,10 @@ fn every_builtin_loads_in_every_loadable_program_type() {
         ("kprobe/do_nanosleep", ProgramType::Kprobe),
         ("kretprobe/do_nanosleep", ProgramType::Kprobe),
         ("uprobe", ProgramType::Kprobe),
+        // The USDT site: libbpf keeps programs of one section together.
+        ("uprobe", ProgramType::Kprobe),
         ("uretprobe", ProgramType::Kprobe),
+        ("perf_event", ProgramType::PerfEvent),
         ("perf_event", ProgramType::PerfEvent),
         ("perf_event", ProgramType::PerfEvent),
         ("perf_event", ProgramType::PerfEvent),

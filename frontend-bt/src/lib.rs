@@ -46,6 +46,7 @@ pub fn canonical_provider(provider: &str) -> Option<&'static str> {
         "software" | "s" => "software",
         "hardware" | "h" => "hardware",
         "watchpoint" | "w" => "watchpoint",
+        "asyncwatchpoint" | "aw" => "asyncwatchpoint",
         "fentry" | "f" | "kfunc" => "fentry",
         "fexit" | "fr" | "kretfunc" => "fexit",
         "iter" | "it" => "iter",

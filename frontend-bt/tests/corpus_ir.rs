@@ -26,7 +26,9 @@ fn programs(sub: &str) -> Vec<PathBuf> {
     files
 }
 
-/// Compiles `path` as the CLI would, with positional parameters `5` and `10`.
+/// Compiles `path` as the CLI would, with positional parameters `5` and `10`, or the ones its
+/// `// args:` header gives when they name the workload binary (`{workload}`, which the fixture
+/// catalogue knows as [`ir::catalog::FIXTURE_WORKLOAD`]).
 fn lower_file(path: &Path) -> (Option<ir::Program>, String) {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let name = path
@@ -39,9 +41,28 @@ fn lower_file(path: &Path) -> (Option<ir::Program>, String) {
     let options = LowerOptions {
         catalog: &catalog,
         types: &types,
-        params: vec!["5".into(), "10".into()],
+        params: text
+            .lines()
+            .take_while(|l| l.starts_with("//"))
+            .find_map(|l| l.strip_prefix("// args:"))
+            .filter(|a| a.contains("{workload}"))
+            .map(|a| {
+                a.split_whitespace()
+                    .map(|w| w.replace("{workload}", ir::catalog::FIXTURE_WORKLOAD))
+                    .collect()
+            })
+            .unwrap_or_else(|| vec!["5".into(), "10".into()]),
         cpid: None,
-        filter_pid: None,
+        // `-p PID` in a `// flags:` header (watchpoints need a process).
+        filter_pid: text
+            .lines()
+            .take_while(|l| l.starts_with("//"))
+            .find_map(|l| l.strip_prefix("// flags:"))
+            .and_then(|f| {
+                let words: Vec<&str> = f.split_whitespace().collect();
+                let at = words.iter().position(|w| *w == "-p")?;
+                words.get(at + 1)?.parse().ok()
+            }),
         // Programs whose header passes `--unsafe` (e2e `// flags:`) are compiled with it, and so
         // are the syntax corpus's (never run; they show every form, `system()` included).
         unsafe_mode: path.components().any(|c| c.as_os_str() == "syntax")

@@ -81,6 +81,57 @@ pub fn attach(prog: &ProgramMut<'_>, point: &AttachPoint) -> Result<Vec<Link>, S
                 .attach_uprobe_with_opts(-1, binary, *offset as usize, opts)
                 .map_err(fail)?])
         }
+        AttachPoint::Usdt {
+            binary,
+            offset,
+            semaphore,
+            ..
+        } => {
+            if !Path::new(binary).exists() {
+                return Err(format!("cannot attach {point}: {binary} does not exist"));
+            }
+            // The kernel increments the semaphore in every process that maps the binary, for as
+            // long as the uprobe exists (perf's uprobe reference counter, kernel 4.20+).
+            let opts = UprobeOpts {
+                ref_ctr_offset: semaphore.unwrap_or(0) as usize,
+                func_name: None,
+                ..Default::default()
+            };
+            Ok(vec![prog
+                .attach_uprobe_with_opts(-1, binary, *offset as usize, opts)
+                .map_err(fail)?])
+        }
+        AttachPoint::Watchpoint {
+            addr,
+            len,
+            mode,
+            pid,
+            ..
+        } => {
+            if !Path::new("/sys/bus/event_source/devices/breakpoint").exists() {
+                return Err(format!(
+                    "cannot attach {point}: this machine has no hardware breakpoint PMU"
+                ));
+            }
+            let fd = watchpoint_open(*addr, *len, mode, *pid).map_err(|e| {
+                format!(
+                    "cannot attach {point}: perf_event_open (breakpoint) for pid {pid} failed: {e}"
+                )
+            })?;
+            match prog.attach_perf_event(fd) {
+                Ok(l) => Ok(vec![l]),
+                Err(e) => {
+                    // SAFETY: `fd` is ours; libbpf did not take it since the attach failed.
+                    unsafe { libc::close(fd) };
+                    Err(format!("cannot attach {point}: {e}"))
+                }
+            }
+        }
+        // The link only creates the iterator; the session reads it (which runs the program once
+        // per element) after BEGIN, see `run_iterator`.
+        AttachPoint::Iter { .. } => Ok(vec![prog
+            .attach_iter_with_opts(libbpf_rs::IterOpts::None)
+            .map_err(fail)?]),
         AttachPoint::Profile { period } => {
             let cpus = online_cpus().map_err(|e| format!("cannot attach {point}: {e}"))?;
             perf_links(
@@ -140,6 +191,27 @@ pub fn attach(prog: &ProgramMut<'_>, point: &AttachPoint) -> Result<Vec<Link>, S
         AttachPoint::Fentry { .. } | AttachPoint::Fexit { .. } => Err(format!(
             "cannot attach {point}: fentry/fexit (BPF trampolines) are not available on this kernel"
         )),
+    }
+}
+
+/// Runs a BPF iterator to its end: reading its file runs the program once per element (task,
+/// file, ...). What the program prints goes through the ring buffer as usual.
+pub fn run_iterator(link: &Link, point: &AttachPoint) -> Result<(), String> {
+    use std::io::Read;
+    let mut it =
+        libbpf_rs::Iter::new(link).map_err(|e| format!("cannot run {point}: {}", describe(&e)))?;
+    let mut buf = [0u8; 4096];
+    loop {
+        match it.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(format!(
+                    "cannot run {point}: reading the iterator failed: {e}"
+                ))
+            }
+        }
     }
 }
 
@@ -238,6 +310,54 @@ fn perf_links(
     Ok(links)
 }
 
+/// The `HW_BREAKPOINT_*` type of a watchpoint mode (`r`, `w`, `rw`, `x`); `None` for others.
+pub fn breakpoint_type(mode: &str) -> Option<u32> {
+    let mut chars: Vec<char> = mode.chars().collect();
+    chars.sort_unstable();
+    chars.dedup();
+    if chars.len() != mode.len() {
+        return None;
+    }
+    Some(match chars.iter().collect::<String>().as_str() {
+        "r" => 1,
+        "w" => 2,
+        "rw" => 3,
+        "x" => 4,
+        _ => return None,
+    })
+}
+
+/// Opens a breakpoint perf event on `len` bytes at `addr` in process `pid` (every access fires).
+fn watchpoint_open(addr: u64, len: u8, mode: &str, pid: u32) -> std::io::Result<i32> {
+    let Some(bp_type) = breakpoint_type(mode) else {
+        return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+    };
+    // SAFETY: perf_event_attr is plain old data; all-zero is its documented default.
+    let mut attr: libbpf_sys::perf_event_attr = unsafe { std::mem::zeroed() };
+    attr.type_ = libbpf_sys::PERF_TYPE_BREAKPOINT;
+    attr.size = std::mem::size_of::<libbpf_sys::perf_event_attr>() as u32;
+    attr.bp_type = bp_type;
+    attr.__bindgen_anon_3.bp_addr = addr;
+    attr.__bindgen_anon_4.bp_len = u64::from(len);
+    attr.__bindgen_anon_1.sample_period = 1;
+    // SAFETY: `attr` is a valid, fully initialised perf_event_attr of the size it declares.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_perf_event_open,
+            &attr as *const libbpf_sys::perf_event_attr,
+            pid as libc::pid_t,
+            -1 as libc::c_int,
+            -1 as libc::c_int,
+            libbpf_sys::PERF_FLAG_FD_CLOEXEC as libc::c_ulong,
+        )
+    };
+    if fd < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(fd as i32)
+    }
+}
+
 fn perf_event_open(type_: u32, config: u64, sample: Sample, cpu: u32) -> std::io::Result<i32> {
     // SAFETY: perf_event_attr is plain old data; all-zero is its documented default.
     let mut attr: libbpf_sys::perf_event_attr = unsafe { std::mem::zeroed() };
@@ -280,5 +400,10 @@ mod tests {
         assert_eq!(parse_cpu_list("x"), None);
         assert_eq!(hardware_config("cycles"), Some(0));
         assert_eq!(hardware_config("nope"), None);
+        assert_eq!(breakpoint_type("w"), Some(2));
+        assert_eq!(breakpoint_type("wr"), Some(3));
+        assert_eq!(breakpoint_type("x"), Some(4));
+        assert_eq!(breakpoint_type("rwx"), None);
+        assert_eq!(breakpoint_type("ww"), None);
     }
 }

@@ -941,6 +941,8 @@ pub fn run_timed(
     let mut begins = Vec::new();
     let mut ends = Vec::new();
     let mut error_probes = Vec::new();
+    // Iterators (`iter:task`), as indexes into `links` with their attach point: run after BEGIN.
+    let mut iterators = Vec::new();
     for (p, probe) in program.probes.iter().enumerate() {
         for (s, site) in probe.attach.iter().enumerate() {
             count += site.point.probe_count();
@@ -954,7 +956,13 @@ pub fn run_timed(
                         find_prog(&obj, &symbol, &site.point).map_err(|e| e.at(site.span))?;
                     load::take_libbpf_log();
                     match attach::attach(&prog, &site.point) {
-                        Ok(l) => links.extend(l),
+                        Ok(l) => {
+                            if matches!(site.point, AttachPoint::Iter { .. }) {
+                                iterators
+                                    .extend((0..l.len()).map(|i| (links.len() + i, &site.point)));
+                            }
+                            links.extend(l)
+                        }
                         Err(msg) => {
                             let err = RuntimeError::new(msg)
                                 .at(site.span)
@@ -1068,6 +1076,19 @@ pub fn run_timed(
         consume()?;
         if handler.exit_code.get().is_some() {
             break;
+        }
+    }
+    // Iterators run once, after BEGIN; then tracing stops, as in bpftrace.
+    if !iterators.is_empty() && result.is_ok() && handler.exit_code.get().is_none() {
+        for (i, point) in &iterators {
+            if let Err(e) = attach::run_iterator(&links[*i], point) {
+                result = Err(RuntimeError::new(e));
+                break;
+            }
+            consume()?;
+        }
+        if handler.exit_code.get().is_none() {
+            handler.exit_code.set(Some(0));
         }
     }
     notify_attached();

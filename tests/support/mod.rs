@@ -16,6 +16,11 @@
 //! | `timeout` | seconds until the tracer is killed and the case fails | `60` |
 //! | `flags` | extra tracer flags before the program file (e.g. `-q`) | none |
 //!
+//! In `args` and `flags`, the word `{workload}` stands for the absolute path of the
+//! `oxtrace-workload` binary (whose USDT probes and functions uprobe/usdt cases trace, e.g.
+//! `usdt:$1:oxtwl:step` with `// args: {workload}`); in the outputs, that path is replaced by
+//! `{workload}` again before they are compared.
+//!
 //! D scripts (`NAME.d`) are cases too: they run with `_DTRACE_TESTING` set (DTrace's test mode:
 //! no CPU and ID columns, so records do not depend on the CPU), and the program's path in their
 //! stderr is replaced by its file name (DTrace's notices and errors name the script).
@@ -37,6 +42,10 @@ use std::time::{Duration, Instant};
 
 /// The line a tracer prints once all probes are attached when the variable of the same name is set.
 pub const NOTIFY: &str = "__BPFTRACE_NOTIFY_PROBES_ATTACHED";
+
+/// The word in a case's `args`/`flags` that stands for the workload binary's path (and what that
+/// path becomes in the outputs).
+pub const WORKLOAD_PLACEHOLDER: &str = "{workload}";
 
 /// Exit codes `oxtrace-workload` uses for its own failures (usage error, failed syscall setup).
 pub const WORKLOAD_USAGE_ERROR: i32 = 120;
@@ -278,11 +287,18 @@ pub fn run_case_settle(
     let start = Instant::now();
     let deadline = start + header.timeout;
     let mut res = RunResult::default();
+    let workload_path = workload.to_string_lossy().into_owned();
+    let expand = |words: &[String]| -> Vec<String> {
+        words
+            .iter()
+            .map(|w| w.replace(WORKLOAD_PLACEHOLDER, &workload_path))
+            .collect()
+    };
     let mut cmd = Command::new(&tool[0]);
     cmd.args(&tool[1..])
-        .args(&header.flags)
+        .args(expand(&header.flags))
         .arg(program)
-        .args(&header.args)
+        .args(expand(&header.args))
         .env(NOTIFY, "1")
         .envs(is_d_script(program).then_some(("_DTRACE_TESTING", "1")))
         .stdin(Stdio::null())
@@ -385,8 +401,14 @@ pub fn run_case_settle(
     }
     // Whatever the tracer left running in its group must not keep our pipes open.
     kill_group(&child, libc::SIGKILL);
-    res.stdout = out.join().unwrap_or_default();
-    res.stderr = err.join().unwrap_or_default();
+    res.stdout = out
+        .join()
+        .unwrap_or_default()
+        .replace(&workload_path, WORKLOAD_PLACEHOLDER);
+    res.stderr = err
+        .join()
+        .unwrap_or_default()
+        .replace(&workload_path, WORKLOAD_PLACEHOLDER);
     if let Some(st) = status {
         res.code = st.code();
         res.signal = st.signal();

@@ -386,6 +386,9 @@ impl Lowerer<'_> {
             "args" => self.poison(span, "args must be used with a field, e.g. args.filename"),
             _ if name.starts_with("arg") && name[3..].parse::<u8>().is_ok() => {
                 let n = name[3..].parse::<u8>().unwrap_or(0);
+                if let Some(usdt) = ctx.usdt.clone() {
+                    return self.usdt_arg(n, &usdt, span);
+                }
                 match ctx.kind {
                     ProbeKind::Entry { .. } | ProbeKind::RawTracepoint if n < 6 => {
                         Expr::new(ExprKind::Arg(n), Type::U64, span)

@@ -19,6 +19,8 @@ mod scope;
 mod stacks;
 mod stmt;
 mod types;
+mod uprobes;
+mod usdt;
 
 use crate::ast;
 use ir::catalog::{ProbeCatalog, TypeCatalog};

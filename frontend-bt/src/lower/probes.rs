@@ -4,6 +4,7 @@
 use super::scope::Scopes;
 use super::Lowerer;
 use crate::ast;
+use ir::catalog::usdt::UsdtArg;
 use ir::catalog::{glob, syscalls, TracepointFormat};
 use ir::diag::Diagnostic;
 use ir::{AttachPoint, AttachSite, Period, SoftwareEvent, Span, SyscallProbe};
@@ -39,6 +40,9 @@ pub struct ProbeContext {
     /// The `probetype` builtin: the provider shared by every attach point (`kprobe`,
     /// `tracepoint`, `special` for BEGIN/END), `None` when they differ.
     pub probetype: Option<String>,
+    /// For USDT sites: where their arguments are (every site of the group has the same argument
+    /// specification), or why the specification could not be parsed.
+    pub usdt: Option<Arc<Result<Vec<UsdtArg>, String>>>,
 }
 
 /// The provider bpftrace's `probetype` names for an attach point.
@@ -55,12 +59,14 @@ pub(crate) fn probetype_of(point: &AttachPoint) -> String {
 }
 
 /// One attach point as resolved, before grouping.
-struct Resolved {
-    point: AttachPoint,
-    span: Span,
-    kind: ProbeKind,
+pub(super) struct Resolved {
+    pub(super) point: AttachPoint,
+    pub(super) span: Span,
+    pub(super) kind: ProbeKind,
     /// The tracepoint `(category, name)` it stands for, if it is one.
-    tracepoint: Option<(String, String)>,
+    pub(super) tracepoint: Option<(String, String)>,
+    /// The argument specification of a USDT site.
+    pub(super) usdt_args: Option<String>,
 }
 
 /// Whether `-p PID` filters this attach point: not BEGIN/END (they run in the tracer) and not
@@ -74,9 +80,9 @@ fn pid_filter_applies(point: &AttachPoint) -> bool {
 }
 
 /// One group of attach sites that share a body.
-struct Group {
-    sites: Vec<AttachSite>,
-    context: ProbeContext,
+pub(super) struct Group {
+    pub(super) sites: Vec<AttachSite>,
+    pub(super) context: ProbeContext,
 }
 
 impl Lowerer<'_> {
@@ -185,6 +191,9 @@ impl Lowerer<'_> {
     /// Splits attach points into groups: one per tracepoint when `args` is read (each has its own
     /// layout), otherwise one for all, with many syscall tracepoints merged into one syscall set.
     fn group_sites(&mut self, resolved: Vec<Resolved>, uses_args: bool) -> Vec<Group> {
+        if resolved.iter().all(|r| r.usdt_args.is_some()) {
+            return self.group_usdt_sites(resolved);
+        }
         let first_kind = resolved[0].kind;
         let mixed = resolved.iter().any(|r| r.kind != first_kind);
         if uses_args && first_kind == ProbeKind::Tracepoint && !mixed {
@@ -194,6 +203,7 @@ impl Lowerer<'_> {
                 span,
                 kind,
                 tracepoint: tp,
+                ..
             } in resolved
             {
                 let format = tp.as_ref().and_then(|(c, n)| {
@@ -219,6 +229,7 @@ impl Lowerer<'_> {
                         format,
                         user_args,
                         probetype,
+                        usdt: None,
                     },
                 });
             }
@@ -235,6 +246,7 @@ impl Lowerer<'_> {
             },
             format: None,
             user_args: false,
+            usdt: None,
         };
         let mut sites = Vec::new();
         let mut enter: Vec<(SyscallProbe, Span)> = Vec::new();
@@ -357,6 +369,7 @@ impl Lowerer<'_> {
                 span,
                 kind,
                 tracepoint: None,
+                usdt_args: None,
             }]
         };
         match (provider, parts.as_slice()) {
@@ -411,54 +424,25 @@ impl Lowerer<'_> {
                     ),
                 }
             }
-            ("uprobe", [binary, target]) | ("uretprobe", [binary, target]) => {
-                if glob::has_wildcards(binary) || glob::has_wildcards(target) {
-                    self.report(
-                        Diagnostic::unsupported(span, "a wildcard in a uprobe")
-                            .with_help("name the binary and the function, e.g. uprobe:libc:malloc"),
-                    );
+            ("uprobe" | "uretprobe", _) => self.resolve_uprobe(provider, ap, &parts),
+            ("usdt", _) => self.resolve_usdt(&parts, span),
+            ("watchpoint" | "asyncwatchpoint", _) => {
+                self.resolve_watchpoint(provider, &parts, span)
+            }
+            ("iter", [target]) | ("iter", [target, _]) => {
+                if parts.len() == 2 {
+                    self.report(Diagnostic::unsupported(
+                        span,
+                        "pinning an iterator (iter:TARGET:PIN)",
+                    ));
                     return Vec::new();
                 }
-                // A path, a library name (`libc`, via the loader's cache) or a program in PATH.
-                let resolved = match ir::catalog::binaries::resolve_binary(binary) {
-                    Ok(path) => path.to_string_lossy().into_owned(),
-                    Err(message) => {
-                        self.error(span, message);
-                        return Vec::new();
-                    }
-                };
-                let (symbol, offset) =
-                    match target.parse::<u64>().ok().or_else(|| parse_hex(target)) {
-                        Some(address) => (None, Some(address)),
-                        None => {
-                            let (s, o) = split_offset(target);
-                            (Some(s), o)
-                        }
-                    };
-                let Some(offset) = offset else {
-                    self.error(span, format!("invalid offset in '{target}'"));
-                    return Vec::new();
-                };
-                let binary = resolved;
-                if provider == "uprobe" {
-                    one(
-                        AttachPoint::Uprobe {
-                            binary,
-                            symbol,
-                            offset,
-                        },
-                        ProbeKind::Entry { user: true },
-                    )
-                } else {
-                    one(
-                        AttachPoint::Uretprobe {
-                            binary,
-                            symbol,
-                            offset,
-                        },
-                        ProbeKind::Return { user: true },
-                    )
-                }
+                one(
+                    AttachPoint::Iter {
+                        target: target.to_string(),
+                    },
+                    ProbeKind::Perf,
+                )
             }
             ("profile", _) | ("interval", _) => match parse_period(&parts) {
                 Some(period) if provider == "profile" => {
@@ -502,7 +486,7 @@ impl Lowerer<'_> {
                     ProbeKind::Perf,
                 )
             }
-            ("usdt" | "watchpoint" | "iter" | "self" | "test" | "bench", _) => {
+            ("self" | "test" | "bench", _) => {
                 self.report(Diagnostic::unsupported(
                     span,
                     format!("the {provider} probe type"),
@@ -543,6 +527,7 @@ impl Lowerer<'_> {
                         span,
                         kind: ProbeKind::Tracepoint,
                         tracepoint: Some((c, n)),
+                        usdt_args: None,
                     }
                 })
                 .collect(),
@@ -577,7 +562,7 @@ fn substitute_params(text: &str, params: &[String]) -> String {
 }
 
 /// `func+16` -> (`func`, Some(16)); `func` -> (`func`, Some(0)); a bad offset gives `None`.
-fn split_offset(target: &str) -> (String, Option<u64>) {
+pub(super) fn split_offset(target: &str) -> (String, Option<u64>) {
     match target.split_once('+') {
         Some((f, off)) => (
             f.to_string(),
@@ -587,7 +572,7 @@ fn split_offset(target: &str) -> (String, Option<u64>) {
     }
 }
 
-fn parse_hex(s: &str) -> Option<u64> {
+pub(super) fn parse_hex(s: &str) -> Option<u64> {
     s.strip_prefix("0x")
         .and_then(|h| u64::from_str_radix(h, 16).ok())
 }

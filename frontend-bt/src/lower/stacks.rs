@@ -23,7 +23,9 @@ pub(crate) fn uprobe_binary(sites: &[AttachSite]) -> Option<String> {
     let mut binary: Option<&str> = None;
     for s in sites {
         let b = match &s.point {
-            AttachPoint::Uprobe { binary, .. } | AttachPoint::Uretprobe { binary, .. } => binary,
+            AttachPoint::Uprobe { binary, .. }
+            | AttachPoint::Uretprobe { binary, .. }
+            | AttachPoint::Usdt { binary, .. } => binary,
             _ => return None,
         };
         match binary {
