@@ -471,6 +471,7 @@ fn run(steps: &[Step]) -> Result<(), String> {
                     writeln!(stdin, "{line}").map_err(|e| format!("bash stdin: {e}"))?;
                 }
                 child.wait().map_err(|e| format!("bash: {e}"))?;
+            }
             Step::WaitStdin => {
                 let mut line = String::new();
                 std::io::stdin()

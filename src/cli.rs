@@ -121,6 +121,22 @@ pub fn parse() -> Result<Cli, ExitCode> {
         cli.file = rest.next();
     }
     cli.params = rest.collect();
+    // `-l 'usdt:*' -p PID` (as bpftrace's documentation writes it): a listing has no positional
+    // parameters, so a `-p PID` after the pattern is the option.
+    if cli.list && cli.pid.is_none() {
+        if let Some(at) = cli.params.iter().position(|p| p == "-p" || p == "--pid") {
+            match cli.params.get(at + 1).and_then(|v| v.parse::<u32>().ok()) {
+                Some(pid) => {
+                    cli.pid = Some(pid);
+                    cli.params.drain(at..at + 2);
+                }
+                None => {
+                    eprintln!("oxtrace: -p needs a process id");
+                    return Err(ExitCode::from(1));
+                }
+            }
+        }
+    }
     if cli.cmd.is_some() && cli.pid.is_some() {
         eprintln!("oxtrace: -c and -p cannot be used together");
         return Err(ExitCode::from(1));

@@ -10,13 +10,19 @@
 //! - `tracepoint:CAT:NAME` from tracefs directory names through [`ir::catalog`] (no format file is
 //!   read unless `-v` asks for arguments);
 //! - `rawtracepoint:NAME` from `available_events`;
-//! - `kprobe:FUNC` from `available_filter_functions` when it is readable (on the project's
-//!   machines it is not: a warning says so and kprobes are not listed);
-//! - `uprobe:BINARY:FUNC` for the binary named in the pattern, from its ELF symbol tables
-//!   (function symbols of `.symtab` and `.dynsym`).
+//! - `kprobe:FUNC` from `available_filter_functions` when it is readable, otherwise (as on the
+//!   project's machines, whose kernel has no kprobes) from the `FUNC` entries of kernel BTF;
+//! - `fentry:vmlinux:FUNC` / `fexit:vmlinux:FUNC` and `iter:TARGET` from kernel BTF (read only
+//!   when the pattern can match them);
+//! - `uprobe:BINARY:FUNC` for the binary (path, library name or program) named in the pattern,
+//!   from its ELF symbol tables (function symbols of `.symtab` and `.dynsym`);
+//! - `usdt:BINARY:PROVIDER:NAME` from the `.note.stapsdt` notes of the binary named in the
+//!   pattern, or with `-p PID` (`-l 'usdt:*' -p PID`) of every file the process maps executable.
 //!
 //! With `-v`, each tracepoint is followed by its fields as declared in its `format` file
-//! (`    const char * filename`), common fields left out, as bpftrace 0.17 prints them.
+//! (`    const char * filename`), common fields left out, as bpftrace 0.17 prints them; kernel
+//! functions by their parameters from BTF (and `fexit` by its `retval`), USDT probes by their
+//! arguments' types (`    int32 arg0`).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -45,7 +51,15 @@ fn expand_alias(pattern: &str) -> String {
         ("s", "software"),
         ("h", "hardware"),
         ("k", "kprobe"),
+        ("kr", "kretprobe"),
         ("u", "uprobe"),
+        ("ur", "uretprobe"),
+        ("U", "usdt"),
+        ("f", "fentry"),
+        ("kfunc", "fentry"),
+        ("fr", "fexit"),
+        ("kretfunc", "fexit"),
+        ("it", "iter"),
     ];
     if let Some((provider, rest)) = pattern.split_once(':') {
         if let Some((_, full)) = ALIASES.iter().find(|(a, _)| *a == provider) {
@@ -70,6 +84,7 @@ fn may_match(pattern: &str, provider: &str) -> bool {
 pub fn list(
     pattern: Option<&str>,
     verbose: bool,
+    pid: Option<u32>,
     catalog: &ir::catalog::TracefsCatalog,
     warn: &mut dyn FnMut(String),
 ) -> String {
@@ -95,8 +110,42 @@ pub fn list(
     }
     // A plain name without provider or wildcard (`BEGIN`) cannot be a kprobe.
     let plain = !pattern.contains(':') && !ir::catalog::glob::has_wildcards(&pattern);
+    // Kernel BTF, opened at most once and only when a kernel-function provider can match.
+    let btf_catalog = ir::catalog::BtfCatalog::live();
+    let mut btf_warned = false;
+    let mut btf = |warn: &mut dyn FnMut(String)| match btf_catalog.btf() {
+        Ok(b) => Some(b),
+        Err(e) => {
+            if !std::mem::replace(&mut btf_warned, true) {
+                warn(format!("kernel functions are not listed: {e}"));
+            }
+            None
+        }
+    };
+    if may_match(&pattern, "fentry") && !plain {
+        if let Some(b) = btf(warn) {
+            out.push_str(&kernel_functions(b, "fentry", &pattern, verbose));
+        }
+    }
+    if may_match(&pattern, "fexit") && !plain {
+        if let Some(b) = btf(warn) {
+            out.push_str(&kernel_functions(b, "fexit", &pattern, verbose));
+        }
+    }
+    if may_match(&pattern, "iter") && !plain {
+        if let Some(b) = btf(warn) {
+            emit(iterators(b, &pattern), &mut out);
+        }
+    }
     if may_match(&pattern, "kprobe") && !plain {
-        emit(kprobes(&pattern, warn), &mut out);
+        match kprobes(&pattern) {
+            Some(names) => emit(names, &mut out),
+            None => {
+                if let Some(b) = btf(warn) {
+                    out.push_str(&kernel_functions(b, "kprobe", &pattern, verbose));
+                }
+            }
+        }
     }
     if may_match(&pattern, "rawtracepoint") {
         emit(raw_tracepoints(catalog, &pattern, warn), &mut out);
@@ -110,6 +159,130 @@ pub fn list(
     }
     if let Some(rest) = pattern.strip_prefix("uprobe:") {
         emit(uprobes(rest, warn), &mut out);
+    }
+    if let Some(rest) = pattern.strip_prefix("usdt:") {
+        out.push_str(&usdt_probes(rest, pid, verbose, warn));
+    } else if pid.is_some() && may_match(&pattern, "usdt") && pattern.contains(':') {
+        out.push_str(&usdt_probes("*", pid, verbose, warn));
+    }
+    out
+}
+
+/// `PROVIDER:FUNC` (or `PROVIDER:vmlinux:FUNC` for fentry/fexit) lines for the kernel functions
+/// of BTF matching `pattern`, each followed with `-v` by its parameters (and `retval` for
+/// fexit), sorted and deduplicated.
+fn kernel_functions(
+    btf: &ir::catalog::btf::Btf,
+    provider: &str,
+    pattern: &str,
+    verbose: bool,
+) -> String {
+    use ir::catalog::kfuncs;
+    let module = if provider == "kprobe" { "" } else { "vmlinux:" };
+    let mut found = std::collections::BTreeMap::new();
+    for (name, id) in kfuncs::functions(btf) {
+        let full = format!("{provider}:{module}{name}");
+        let short = format!("{provider}:{name}");
+        if glob_match(pattern, &full) || glob_match(pattern, &short) {
+            found.entry(full).or_insert(id);
+        }
+    }
+    let mut out = String::new();
+    for (full, id) in found {
+        out.push_str(&full);
+        out.push('\n');
+        if verbose {
+            if let Some((params, ret)) = kfuncs::signature(btf, id) {
+                for p in params {
+                    out.push_str(&format!("    {p}\n"));
+                }
+                if provider == "fexit" {
+                    out.push_str(&format!("    {ret} retval\n"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `iter:TARGET` lines: the kernel's BPF iterator targets (`struct bpf_iter__TARGET` in BTF).
+fn iterators(btf: &ir::catalog::btf::Btf, pattern: &str) -> Vec<String> {
+    ir::catalog::kfuncs::iterator_targets(btf)
+        .into_iter()
+        .map(|t| format!("iter:{t}"))
+        .filter(|full| glob_match(pattern, full))
+        .collect()
+}
+
+/// `usdt:BINARY:PROVIDER:NAME` lines for `rest` = `BINARY[:GLOB]` (GLOB over `PROVIDER:NAME`
+/// or `NAME`), or, with `-p`, `*[:GLOB]` over every file the process maps. Sorted per binary,
+/// each probe once however many sites it has; with `-v` followed by its arguments' types.
+fn usdt_probes(
+    rest: &str,
+    pid: Option<u32>,
+    verbose: bool,
+    warn: &mut dyn FnMut(String),
+) -> String {
+    use ir::catalog::usdt;
+    let (binary, probe_glob) = rest.split_once(':').unwrap_or((rest, "*"));
+    let binaries = if binary.is_empty() || binary == "*" {
+        let Some(pid) = pid else {
+            warn("USDT probes are listed for one binary (-l 'usdt:/path/to/binary:*') or one process (-l 'usdt:*' -p PID)".to_string());
+            return String::new();
+        };
+        match usdt::process_binaries(pid) {
+            Ok(b) => b,
+            Err(e) => {
+                warn(format!(
+                    "cannot list the USDT probes of process {pid}: /proc/{pid}/maps: {e}"
+                ));
+                return String::new();
+            }
+        }
+    } else if ir::catalog::glob::has_wildcards(binary) {
+        warn("USDT probes are listed for one binary: -l 'usdt:/path/to/binary:*'".to_string());
+        return String::new();
+    } else {
+        match ir::catalog::binaries::resolve_binary(binary) {
+            Ok(p) => vec![p.to_string_lossy().into_owned()],
+            Err(e) => {
+                warn(format!("cannot list the USDT probes of {binary}: {e}"));
+                return String::new();
+            }
+        }
+    };
+    let explicit = binaries.len() == 1 && !(binary.is_empty() || binary == "*");
+    let mut out = String::new();
+    for path in binaries {
+        let sites = match usdt::read_sites(std::path::Path::new(&path)) {
+            Ok(s) => s,
+            Err(e) => {
+                if explicit {
+                    warn(format!("cannot list the USDT probes of {e}"));
+                }
+                continue;
+            }
+        };
+        let mut probes = std::collections::BTreeMap::new();
+        for site in sites {
+            let pn = format!("{}:{}", site.provider, site.name);
+            if glob_match(probe_glob, &pn) || glob_match(probe_glob, &site.name) {
+                probes.entry(pn).or_insert(site.args);
+            }
+        }
+        for (pn, args) in probes {
+            out.push_str(&format!("usdt:{path}:{pn}\n"));
+            if verbose {
+                for (i, a) in usdt::parse_args(&args)
+                    .unwrap_or_default()
+                    .iter()
+                    .enumerate()
+                {
+                    let sign = if a.signed { "" } else { "u" };
+                    out.push_str(&format!("    {sign}int{} arg{i}\n", a.size * 8));
+                }
+            }
+        }
     }
     out
 }
@@ -237,21 +410,13 @@ pub fn raw_tracepoint_names(available_events: &str, pattern: &str) -> Vec<String
         .collect()
 }
 
-/// `kprobe:FUNC` lines from `available_filter_functions`, or a warning when it cannot be read.
-fn kprobes(pattern: &str, warn: &mut dyn FnMut(String)) -> Vec<String> {
+/// `kprobe:FUNC` lines from `available_filter_functions`; `None` when it cannot be read (the
+/// caller falls back to BTF).
+fn kprobes(pattern: &str) -> Option<Vec<String>> {
     let path = Path::new("/sys/kernel/tracing/available_filter_functions");
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            // Only worth saying when the pattern names kprobes (or everything).
-            warn(format!(
-                "kprobes are not listed: cannot read {}: {e}",
-                path.display()
-            ));
-            return Vec::new();
-        }
-    };
-    text.lines()
+    let text = std::fs::read_to_string(path).ok()?;
+    let names = text
+        .lines()
         .filter_map(|l| {
             let mut parts = l.split_whitespace();
             let func = parts.next()?;
@@ -266,7 +431,8 @@ fn kprobes(pattern: &str, warn: &mut dyn FnMut(String)) -> Vec<String> {
         .filter(|full| glob_match(pattern, full))
         .collect::<BTreeSet<_>>()
         .into_iter()
-        .collect()
+        .collect();
+    Some(names)
 }
 
 /// `uprobe:BINARY:FUNC` lines for `rest` = `BINARY:FUNC_GLOB` (or just `BINARY`).
@@ -276,11 +442,18 @@ fn uprobes(rest: &str, warn: &mut dyn FnMut(String)) -> Vec<String> {
         warn("uprobes are listed for one binary: -l 'uprobe:/path/to/binary:*'".to_string());
         return Vec::new();
     }
-    match elf_functions(Path::new(binary)) {
+    let path = match ir::catalog::binaries::resolve_binary(binary) {
+        Ok(p) => p.to_string_lossy().into_owned(),
+        Err(e) => {
+            warn(format!("cannot list uprobes of {binary}: {e}"));
+            return Vec::new();
+        }
+    };
+    match ir::catalog::symbols::elf_functions(Path::new(&path)) {
         Ok(funcs) => funcs
             .into_iter()
             .filter(|f| glob_match(func_glob, f))
-            .map(|f| format!("uprobe:{binary}:{f}"))
+            .map(|f| format!("uprobe:{path}:{f}"))
             .collect(),
         Err(e) => {
             warn(format!("cannot list uprobes of {binary}: {e}"));
@@ -291,26 +464,6 @@ fn uprobes(rest: &str, warn: &mut dyn FnMut(String)) -> Vec<String> {
 
 fn glob_match_has_wildcards(s: &str) -> bool {
     ir::catalog::glob::has_wildcards(s)
-}
-
-/// The names of the defined function symbols of an ELF file (`.symtab` and `.dynsym`), sorted
-/// and deduplicated, without symbol versions (`malloc@@GLIBC_2.2.5` → `malloc`).
-pub fn elf_functions(path: &Path) -> Result<Vec<String>, String> {
-    use object::{Object, ObjectSymbol, SymbolKind};
-    let data = std::fs::read(path).map_err(|e| e.to_string())?;
-    let file = object::File::parse(&*data).map_err(|e| format!("not an ELF file: {e}"))?;
-    let mut names = BTreeSet::new();
-    for sym in file.symbols().chain(file.dynamic_symbols()) {
-        if sym.kind() != SymbolKind::Text || sym.is_undefined() {
-            continue;
-        }
-        let Ok(name) = sym.name() else { continue };
-        let name = name.split('@').next().unwrap_or(name);
-        if !name.is_empty() {
-            names.insert(name.to_string());
-        }
-    }
-    Ok(names.into_iter().collect())
 }
 
 /// The probes a compiled program attaches to, one full name a line, in program order, each
@@ -401,15 +554,5 @@ mod tests {
             raw_tracepoint_names(text, "rawtracepoint:sched_*"),
             vec!["rawtracepoint:sched_switch", "rawtracepoint:sched_wakeup"]
         );
-    }
-
-    #[test]
-    fn elf_functions_of_this_test_binary() {
-        let Ok(exe) = std::env::current_exe() else {
-            return;
-        };
-        let funcs = elf_functions(&exe).unwrap_or_default();
-        assert!(funcs.iter().any(|f| f == "main"), "{} symbols", funcs.len());
-        assert!(elf_functions(Path::new("/nonexistent/x")).is_err());
     }
 }

@@ -354,7 +354,13 @@ fn list_probes(cli: &Cli) -> Result<i32, ()> {
             eprintln!("WARNING: {w}");
         }
     };
-    let text = list::list(cli.file.as_deref(), cli.verbose, &catalog, &mut warn);
+    let text = list::list(
+        cli.file.as_deref(),
+        cli.verbose,
+        cli.pid,
+        &catalog,
+        &mut warn,
+    );
     let mut out = open_output(cli, &nofile)?;
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
