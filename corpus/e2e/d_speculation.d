@@ -1,6 +1,6 @@
 // D: speculations: committed data prints in order at commit(), discarded data never; with
 // nspec=2 a third speculation() fails (returns 0, DTrace's "failed speculation" warning), and a
-// freed id is handed out again.
+// freed id is handed out again; speculating on an id not in use drops the data.
 #pragma D option quiet
 #pragma D option nspec=2
 
@@ -51,6 +51,13 @@ BEGIN
 
 BEGIN
 {
+	speculate(2);
+	printf("speculation 2 is not in use: dropped\n");
+}
+
+BEGIN
+{
+	commit(2);
 	commit(d);
 	exit(0);
 }

@@ -455,7 +455,8 @@ impl Handler<'_> {
         match kind {
             ActionKind::Buffered { .. } => {
                 let key = key();
-                let size: usize = types.iter().map(|t| t.size() as usize).sum();
+                // The held record's own bytes (its arguments after the key).
+                let size: usize = types.iter().skip(1).map(|t| t.size() as usize).sum();
                 if key == 0 {
                     // speculate(0): the records go nowhere.
                     return true;

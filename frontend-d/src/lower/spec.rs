@@ -249,11 +249,38 @@ impl Lowerer<'_> {
                 let Some(tmp) = self.spec_id_arg(name, args, span, out) else {
                     return true;
                 };
+                // An id that is not in use drops the clause's data (key 0), as in DTrace.
+                let map = self.spec_map(span);
+                let id = Expr::new(ExprKind::Var(tmp), Type::U64, span);
+                let active = Expr::new(
+                    ExprKind::Binary {
+                        op: BinaryOp::Ne,
+                        lhs: Box::new(Expr::new(
+                            ExprKind::MapRead {
+                                map,
+                                key: Some(Box::new(id.clone())),
+                            },
+                            Type::U64,
+                            span,
+                        )),
+                        rhs: Box::new(Expr::int(0, Type::U64, span)),
+                    },
+                    Type::Bool,
+                    span,
+                );
                 let spec = self.scope.create(".speculating", Type::U64, span);
                 out.push(Stmt::new(
                     StmtKind::Assign {
                         var: spec,
-                        value: Expr::new(ExprKind::Var(tmp), Type::U64, span),
+                        value: Expr::new(
+                            ExprKind::Ternary {
+                                cond: Box::new(active),
+                                then: Box::new(id),
+                                otherwise: Box::new(Expr::int(0, Type::U64, span)),
+                            },
+                            Type::U64,
+                            span,
+                        ),
                     },
                     span,
                 ));
