@@ -63,6 +63,10 @@ impl<'ctx> FnGen<'_, 'ctx> {
             }
             Builtin::Cgroup => (self.helper_u64(Helper::GetCurrentCgroupId)?, Type::U64),
             Builtin::CurTask => (self.helper_u64(Helper::GetCurrentTask)?, Type::U64),
+            Builtin::Ctx => (
+                self.b.build_ptr_to_int(self.ctx_ptr, self.i64t(), "ctx")?,
+                Type::U64,
+            ),
             Builtin::Probe => (
                 self.probe_value.unwrap_or_else(|| self.u64c(0)),
                 Type::ProbeName,

@@ -4,7 +4,11 @@
 use ir::catalog::btf::{Btf, KIND_ENUM, KIND_STRUCT, KIND_TYPEDEF, KIND_UNION, VMLINUX_BTF};
 use std::path::Path;
 
+/// Roots are walked last-first and a type keeps the depth it is first reached at, so types that
+/// only point at others' roots (the iter:task and iter:task_file contexts) come first.
 const STRUCTS: &[&str] = &[
+    "bpf_iter__task",
+    "bpf_iter__task_file",
     "task_struct",
     "sock",
     "sock_common",

@@ -140,6 +140,9 @@ pub enum Builtin {
     CurTask,
     /// D's `walltimestamp`: nanoseconds since the Unix epoch, int64.
     Walltimestamp,
+    /// The program's context pointer (`ctx`), as an address; the front end gives it its
+    /// pointer type (`struct bpf_iter__task *` in `iter:task`).
+    Ctx,
 }
 
 impl Builtin {
@@ -167,6 +170,7 @@ impl Builtin {
             Builtin::Func => "func",
             Builtin::CurTask => "curtask",
             Builtin::Walltimestamp => "walltimestamp",
+            Builtin::Ctx => "ctx",
         }
     }
 }

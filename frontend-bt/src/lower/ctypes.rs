@@ -140,7 +140,11 @@ impl Lowerer<'_> {
     }
 
     /// `struct name` / `union name`: the script's definition, else the kernel's (complete).
-    fn aggregate(&mut self, kind: AggregateKind, name: &str) -> Result<Arc<StructType>, String> {
+    pub(super) fn aggregate(
+        &mut self,
+        kind: AggregateKind,
+        name: &str,
+    ) -> Result<Arc<StructType>, String> {
         if let Some(st) = self.ctypes.aggregates.get(&(kind, name.to_string())) {
             return Ok(Arc::clone(st));
         }

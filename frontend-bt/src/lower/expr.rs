@@ -416,6 +416,7 @@ impl Lowerer<'_> {
             "func" => self.lower_func(span, ctx),
             "kstack" => self.lower_stack(true, &[], span),
             "ustack" => self.lower_stack(false, &[], span),
+            "ctx" if self.iter_target.is_some() => self.iter_ctx(span),
             "ctx" | "pcomm" => {
                 self.report(Diagnostic::unsupported(
                     span,

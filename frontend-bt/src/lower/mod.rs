@@ -13,6 +13,7 @@ mod calls;
 mod ctypes;
 mod expr;
 mod funcs;
+mod iter;
 mod maps;
 mod probes;
 mod scope;
@@ -101,6 +102,8 @@ pub(crate) struct Lowerer<'a> {
     pub ctypes: ctypes::ScriptTypes,
     /// The binary the probe being lowered traces, when it is a uprobe on one binary (`uaddr`).
     pub user_binary: Option<String>,
+    /// The iterator target of the probe being lowered, when all its sites are `iter:TARGET`.
+    pub iter_target: Option<String>,
     /// The type of each `typeof(expression)`, keyed by the expression's span.
     pub typeof_types: HashMap<Span, Type>,
 }
@@ -122,6 +125,7 @@ impl<'a> Lowerer<'a> {
             defines: HashMap::new(),
             ctypes: ctypes::ScriptTypes::default(),
             user_binary: None,
+            iter_target: None,
             typeof_types: HashMap::new(),
         }
     }

@@ -106,12 +106,14 @@ impl Lowerer<'_> {
         let mut out = Vec::new();
         for group in groups {
             self.user_binary = super::stacks::uprobe_binary(&group.sites);
+            self.iter_target = super::iter::iter_target(&group.sites);
             let mut scopes = Scopes::new();
             let predicate = probe.predicate.as_ref().map(|p| {
                 let e = self.lower_expr(p, &group.context, &mut scopes);
                 self.condition(e)
             });
             let predicate = self.add_pid_filter(&group, predicate, probe.span);
+            let predicate = self.add_iter_check(predicate, probe.span);
             let body = self.lower_block(&probe.body, &group.context, &mut scopes);
             out.push(ir::Probe {
                 attach: group.sites,
