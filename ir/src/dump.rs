@@ -151,6 +151,11 @@ fn action_line(p: &Program, a: &Action) -> String {
         } => format!("fault epid={epid} id={probe_id} {probe:?} action={action}"),
         ActionKind::SpeculationFailed => "speculation_failed".into(),
         ActionKind::Tracemem => "tracemem".into(),
+        ActionKind::SetOpt {
+            epid,
+            probe_id,
+            probe,
+        } => format!("setopt epid={epid} id={probe_id} {probe:?}"),
     };
     let args: Vec<String> = a.args.iter().map(|t| t.to_string()).collect();
     format!("{kind} args=({})", args.join(", "))

@@ -17,6 +17,7 @@
 pub mod abi;
 pub mod catalog;
 pub mod diag;
+pub mod dopts;
 pub mod dump;
 pub mod expr;
 pub mod printf;

@@ -369,4 +369,15 @@ pub enum ActionKind {
     /// D's `tracemem(addr, size[, dsize])`: a hex dump of the first argument's bytes (a
     /// [`crate::Type::Buffer`]), at most the second argument's count (int64; negative: all).
     Tracemem,
+    /// D's `setopt(name[, value])`: set a DTrace option while tracing ([`crate::dopts`]).
+    /// Arguments: the name and the value (strings; DTrace passes `"1"` when there is no
+    /// value). A failure is reported as DTrace's error on the enabled probe.
+    SetOpt {
+        /// DTrace's enabled probe id of the clause.
+        epid: u32,
+        /// DTrace's probe id of the probe it runs on.
+        probe_id: u32,
+        /// `provider:module:function:name` of that probe.
+        probe: String,
+    },
 }

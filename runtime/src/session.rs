@@ -93,7 +93,8 @@ struct Handler<'a> {
 
 /// What DTrace output needs to remember during a run.
 struct DtraceState {
-    opts: DtraceOptions,
+    /// The options now (`setopt()` changes them while tracing).
+    opts: RefCell<DtraceOptions>,
     /// `_DTRACE_TESTING` is set: no CPU and ID columns.
     testing: bool,
     /// The column header was printed.
@@ -436,7 +437,7 @@ impl Handler<'_> {
         }
         self.write(&dtrace_text::exit_dump(
             &aggs,
-            SortOptions::from_options(&d.opts),
+            SortOptions::from_options(&d.opts.borrow()),
         ));
         Ok(())
     }
@@ -450,7 +451,8 @@ impl Handler<'_> {
         types: &[ir::Type],
         values: &[Value],
     ) -> bool {
-        let sort = SortOptions::from_options(&d.opts);
+        let sort = SortOptions::from_options(&d.opts.borrow());
+        let quiet = d.opts.borrow().quiet;
         let key = || values.first().and_then(Value::as_i128).unwrap_or(0) as u64;
         match kind {
             ActionKind::Buffered { .. } => {
@@ -494,6 +496,26 @@ impl Handler<'_> {
                     self.write(&dtrace_bytes::hex_dump(&bytes[..shown]));
                 }
             }
+            ActionKind::SetOpt {
+                epid,
+                probe_id,
+                probe,
+            } => {
+                let text = |i: usize| match values.get(i) {
+                    Some(Value::Str(s)) => s.clone(),
+                    _ => String::new(),
+                };
+                let (name, value) = (text(0), text(1));
+                let r = ir::dopts::apply(&mut d.opts.borrow_mut(), &name, Some(&value), true);
+                if let Err(e) = r {
+                    self.flush_now();
+                    let _ = writeln!(
+                        self.err.borrow_mut(),
+                        "dtrace: error on enabled probe ID {epid} (ID {probe_id}: {probe}): couldn't set option \"{name}\" to \"{value}\": {}",
+                        e.message()
+                    );
+                }
+            }
             ActionKind::Fault {
                 epid,
                 probe_id,
@@ -511,18 +533,22 @@ impl Handler<'_> {
                     self.user_action(kind, &text);
                 }
             }
+            // Records of a program that may change `quiet` (setopt) are sent anyway.
+            // (flowindent prints its columns even when quiet.)
+            ActionKind::RecordStart { .. } if quiet && !d.opts.borrow().flowindent => {}
+            ActionKind::RecordEnd if quiet => {}
             ActionKind::RecordStart {
                 probe_id,
                 func_name,
             } => {
                 let cpu = values.first().and_then(Value::as_i128).unwrap_or(0) as u32;
-                if d.opts.flowindent {
+                if d.opts.borrow().flowindent {
                     // DTrace's flowindent columns, printed even when quiet.
                     if !d.header_done.replace(true) {
                         self.write(&dtrace_bytes::flow_header(d.testing));
                     }
                     self.write(&dtrace_bytes::flow_prefix(cpu, func_name, d.testing));
-                    d.record_open.set(!d.opts.quiet);
+                    d.record_open.set(!quiet);
                     return true;
                 }
                 if !d.header_done.replace(true) {
@@ -540,11 +566,14 @@ impl Handler<'_> {
             ActionKind::Trace => {
                 match (values.first(), types.first()) {
                     // rawbytes: strings as DTrace records them, a hex dump of all their bytes.
-                    (Some(Value::Str(s)), Some(ir::Type::Str { .. })) if d.opts.rawbytes => {
-                        let bytes = dtrace_bytes::string_record(s, d.opts.strsize as usize);
+                    (Some(Value::Str(s)), Some(ir::Type::Str { .. }))
+                        if d.opts.borrow().rawbytes =>
+                    {
+                        let bytes =
+                            dtrace_bytes::string_record(s, d.opts.borrow().strsize as usize);
                         self.write(&dtrace_bytes::hex_dump(&bytes));
                     }
-                    (Some(v), Some(ty)) => self.write(&dtrace_text::trace(v, ty, d.opts.quiet)),
+                    (Some(v), Some(ty)) => self.write(&dtrace_text::trace(v, ty, quiet)),
                     _ => {}
                 }
             }
@@ -758,6 +787,7 @@ impl Handler<'_> {
             | ActionKind::Discard
             | ActionKind::Fault { .. }
             | ActionKind::SpeculationFailed
+            | ActionKind::SetOpt { .. }
             | ActionKind::Tracemem => {
                 self.warn("this D action needs DTrace output");
             }
@@ -913,7 +943,7 @@ pub fn run_timed(
     tracefs::ensure_mounted().map_err(RuntimeError::new)?;
     let dtrace = match &program.config.output {
         ir::OutputStyle::Dtrace(o) => Some(DtraceState {
-            opts: o.clone(),
+            opts: RefCell::new(o.clone()),
             testing: std::env::var_os("_DTRACE_TESTING").is_some(),
             header_done: Cell::new(false),
             record_open: Cell::new(false),
@@ -980,20 +1010,25 @@ pub fn run_timed(
 
     if let Some(d) = &dtrace {
         // DTrace's notice: `dtrace: script 'PATH' matched N probes` (not when quiet).
-        if let Some(what) = opts.dtrace_notice.as_ref().filter(|_| !d.opts.quiet) {
+        if let Some(what) = opts
+            .dtrace_notice
+            .as_ref()
+            .filter(|_| !d.opts.borrow().quiet)
+        {
             let _ = writeln!(
                 err,
                 "dtrace: {what} matched {count} probe{}",
                 if count == 1 { "" } else { "s" }
             );
         }
-        if d.opts.uses_destructive && !d.opts.destructive {
+        let o = d.opts.borrow().clone();
+        if o.uses_destructive && !o.destructive {
             teardown(links);
             return Err(RuntimeError::new(
                 "could not enable tracing: Destructive actions not allowed",
             ));
         }
-        if d.opts.destructive && !d.opts.quiet && opts.dtrace_notice.is_some() {
+        if o.destructive && !o.quiet && opts.dtrace_notice.is_some() {
             let _ = writeln!(err, "dtrace: allowing destructive actions");
         }
     } else if !opts.quiet && opts.format == OutputFormat::Text {

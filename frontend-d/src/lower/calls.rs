@@ -17,6 +17,7 @@ const KNOWN: &[&str] = &[
     "trunc",
     "normalize",
     "denormalize",
+    "setopt",
     "count",
     "sum",
     "avg",
@@ -78,7 +79,6 @@ const LATER: &[&str] = &[
     "rw_iswriter",
     "rw_read_held",
     "rw_write_held",
-    "setopt",
     "speculate",
     "speculation",
     "stack",
@@ -645,6 +645,7 @@ impl Lowerer<'_> {
                 };
                 self.emit(kind, values, span, out);
             }
+            "setopt" => self.setopt(args, span, out),
             "count" | "sum" | "avg" | "min" | "max" | "stddev" | "quantize" | "lquantize"
             | "llquantize" => self.error(
                 span,
@@ -656,6 +657,58 @@ impl Lowerer<'_> {
                 format!("failed to resolve {name}: Unknown function name"),
             ),
         }
+    }
+
+    /// `setopt(name[, value])`: both strings, sent to the runtime, which sets the option as
+    /// DTrace does while tracing (`"1"` stands for a missing value, as in DTrace).
+    fn setopt(&mut self, args: &[ast::Expr], span: Span, out: &mut Vec<Stmt>) {
+        if args.is_empty() || args.len() > 2 {
+            let n = args.len();
+            self.error(
+                span,
+                format!(
+                    "setopt( ) prototype mismatch: {n} arg{} passed, {} expected",
+                    if n == 1 { "" } else { "s" },
+                    if n == 0 { 1 } else { 2 }
+                ),
+            );
+            return;
+        }
+        let mut values = Vec::new();
+        for (i, a) in args.iter().enumerate() {
+            let Some(x) = self.expr(a) else { return };
+            if !matches!(x.ty, Type::Str { .. }) {
+                self.error(
+                    a.span,
+                    format!(
+                        "setopt( ) argument #{} is incompatible with prototype:\n\tprototype: char *\n\t argument: {}",
+                        i + 1,
+                        types::d_name(&x.ty)
+                    ),
+                );
+                return;
+            }
+            values.push(x);
+        }
+        if values.len() == 1 {
+            values.push(self.string_constant(b"1", span));
+        }
+        let full = format!(
+            "{}:{}:{}:{}",
+            self.ctx.prov, self.ctx.module, self.ctx.func, self.ctx.name
+        );
+        let probe_id = self.probe_id(&full);
+        let epid = self.fx.epid;
+        self.emit(
+            ActionKind::SetOpt {
+                epid,
+                probe_id,
+                probe: full,
+            },
+            values,
+            span,
+            out,
+        );
     }
 
     /// An aggregation argument (`@a`) of `func`.

@@ -96,7 +96,7 @@ pub fn lower(
     } else {
         let p = ir::Program {
             probes,
-            maps: l.vars.map_decls(l.config.max_map_keys),
+            maps: sized_maps(l.vars.map_decls(l.config.max_map_keys), &l.dopts),
             actions: std::mem::take(&mut l.actions),
             probe_names: std::mem::take(&mut l.probe_names),
             config: l.config.clone(),
@@ -157,6 +157,9 @@ pub(crate) struct Lowerer<'a> {
     pub scope: vars::ClauseScope,
     /// Run-time fault checks, speculations and destructive actions of the clause.
     pub fx: faults::ClauseFaults,
+    /// The program calls `setopt()`, which may change `quiet` while tracing: default records
+    /// are sent even when quiet, and the runtime prints them only while not quiet.
+    pub records_always: bool,
 }
 
 impl<'a> Lowerer<'a> {
@@ -181,6 +184,7 @@ impl<'a> Lowerer<'a> {
             expanding: Vec::new(),
             scope: vars::ClauseScope::default(),
             fx: faults::ClauseFaults::default(),
+            records_always: false,
         }
     }
 
@@ -252,11 +256,23 @@ impl<'a> Lowerer<'a> {
             }
         }
         self.config.max_strlen = self.dopts.strsize;
+        // bufsize: the principal buffer, here the ring buffer (a power of two of whole pages).
+        if let Some(size) = self.dopts.other_value("bufsize").and_then(ir::dopts::size) {
+            let bytes = size.clamp(4096, 1 << 30).next_power_of_two();
+            self.config.ringbuf_bytes = u32::try_from(bytes).unwrap_or(1 << 30);
+        }
         self.config.print_maps_on_exit = true;
         self.config.output = OutputStyle::Dtrace(self.dopts.clone());
     }
 
     fn lower_program(&mut self, program: &ast::Program) -> Vec<ir::Probe> {
+        self.records_always = program.items.iter().any(|item| match item {
+            ast::Item::Clause(c) => c
+                .body
+                .as_ref()
+                .is_some_and(|b| b.stmts.iter().any(calls_setopt)),
+            _ => false,
+        });
         let mut probes = Vec::new();
         for item in &program.items {
             match item {
@@ -268,6 +284,36 @@ impl<'a> Lowerer<'a> {
             }
         }
         probes
+    }
+}
+
+/// Map sizes from DTrace's space options: `dynvarsize` bytes shared by the dynamic variables
+/// (associative arrays, `self->`), `aggsize` bytes by the aggregations; each map may hold as many
+/// entries as fit (key and value bytes), between 1 and 2^20. Without them, `max_entries` stays.
+fn sized_maps(mut maps: Vec<ir::MapDecl>, opts: &DtraceOptions) -> Vec<ir::MapDecl> {
+    let space = |name: &str| opts.other_value(name).and_then(ir::dopts::size);
+    let (dynvar, agg) = (space("dynvarsize"), space("aggsize"));
+    for m in &mut maps {
+        let budget = if m.kind.is_per_cpu() { agg } else { dynvar };
+        if let Some(bytes) = budget {
+            let entry = u64::from(ir::abi::key_size(m) + ir::abi::value_size(&m.kind)).max(1);
+            m.max_entries = (bytes / entry).clamp(1, 1 << 20) as u32;
+        }
+    }
+    maps
+}
+
+/// True when statement `s` (or one nested in it) is a `setopt()` call.
+fn calls_setopt(s: &ast::Stmt) -> bool {
+    match &s.kind {
+        ast::StmtKind::Expr(e) => {
+            matches!(&e.kind, ast::ExprKind::Call { func, .. } if func.name == "setopt")
+        }
+        ast::StmtKind::Block(b) => b.stmts.iter().any(calls_setopt),
+        ast::StmtKind::If {
+            then, otherwise, ..
+        } => calls_setopt(then) || otherwise.as_deref().is_some_and(calls_setopt),
+        ast::StmtKind::Empty => false,
     }
 }
 

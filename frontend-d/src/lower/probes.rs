@@ -62,11 +62,7 @@ impl Lowerer<'_> {
                 return None;
             };
             let Some(period) = parse_rate(rate) else {
-                self.error(
-                    desc.span,
-                    format!("probe description {} does not match any probes", desc.raw),
-                );
-                return None;
+                return self.no_match(desc);
             };
             let point = if tick {
                 AttachPoint::Interval { period }
@@ -82,6 +78,9 @@ impl Lowerer<'_> {
                     ..ProbeContext::default()
                 },
             });
+        }
+        if prov == "dtrace" && !is_glob(module) && !is_glob(func) && !is_glob(name) {
+            return self.no_match(desc);
         }
         let provider = if prov.is_empty() || is_glob(prov) {
             "matching several providers".to_string()
@@ -103,6 +102,18 @@ impl Lowerer<'_> {
             )
         };
         self.error(desc.span, text);
+        None
+    }
+
+    /// A description that names no probe: DTrace's error, or nothing with `zdefs` (`-Z`),
+    /// which lets such clauses match zero probes.
+    fn no_match(&mut self, desc: &ast::ProbeDesc) -> Option<Resolved> {
+        if !self.dopts.other.iter().any(|(n, _)| n == "zdefs") {
+            self.error(
+                desc.span,
+                format!("probe description {} does not match any probes", desc.raw),
+            );
+        }
         None
     }
 

@@ -30,7 +30,7 @@ impl Lowerer<'_> {
                     self.checked_predicate(p, &mut body);
                 }
             }
-            let quiet = self.dopts.quiet;
+            let quiet = self.dopts.quiet && !self.records_always;
             // flowindent prints each record's probe column even when quiet.
             if !quiet || self.dopts.flowindent {
                 let id = self.probe_id(&full);

@@ -1170,6 +1170,37 @@ mod tests {
     }
 
     #[test]
+    fn keys_compare_unsigned_and_distributions_by_weighted_totals() {
+        use std::cmp::Ordering;
+        let t = [Type::I32, Type::Str { size: 8 }];
+        let k = |i: i64, s: &str| vec![Value::Int(i), Value::Str(s.into())];
+        // -1 is 0xffffffff as a 32-bit key: after 3.
+        assert_eq!(cmp_keys(&k(-1, "a"), &k(3, "a"), &t, 0), Ordering::Greater);
+        // aggsortkeypos=1: the string first, then the number.
+        assert_eq!(cmp_keys(&k(-1, "a"), &k(3, "b"), &t, 1), Ordering::Less);
+        assert_eq!(cmp_keys(&k(1, "a"), &k(0, "a"), &t, 1), Ordering::Greater);
+        // lquantize: the underflow row weighs base - 1, the overflow row top + 1.
+        let l = |b: Vec<(u64, i64)>| AggValue::Lquantize {
+            base: 0,
+            step: 10,
+            levels: 2,
+            buckets: b,
+        };
+        assert_eq!(weighted(&l(vec![(0, 2)])), (-2, 0));
+        assert_eq!(weighted(&l(vec![(3, 1), (1, 4)])), (21, 4));
+        assert_eq!(
+            cmp_values(&l(vec![(0, 1)]), &l(vec![(1, 1)])),
+            Ordering::Less
+        );
+        // Equal totals: the count at zero decides.
+        let q = |b: Vec<(u64, i64)>| AggValue::Quantize(b);
+        assert_eq!(
+            cmp_values(&q(vec![(abi::QUANTIZE_ZERO, 1)]), &q(vec![])),
+            Ordering::Greater
+        );
+    }
+
+    #[test]
     fn sort_options_reverse_and_sort_by_key() {
         let a = Aggregation {
             name: "@".into(),

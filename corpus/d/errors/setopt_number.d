@@ -1,0 +1,5 @@
+/* setopt()'s arguments are strings. */
+BEGIN
+{
+	setopt("quiet", 1);
+}
