@@ -791,4 +791,43 @@ mod tests {
         );
         assert!(!is_empty(&s));
     }
+
+    #[test]
+    fn d_distributions_and_stddev_sum_signed_cpu_slots() {
+        let q = decl("@q", Some(Type::I32), MapKind::Quantize);
+        let key =
+            |user: i32, bucket: u64| [user.to_le_bytes().to_vec(), vec![0; 4], le(bucket)].concat();
+        let neg = |v: i64| le(v as u64);
+        let raw = vec![
+            (key(1, 64), vec![le(3), neg(-1)]),
+            (key(1, 70), vec![neg(-2), le(0)]),
+            (key(2, 65), vec![le(1), neg(-1)]), // cleared or cancelled out: the key stays
+        ];
+        let s = snapshot(&q, &raw, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.entries,
+            MapEntries::Dist(vec![
+                (Some(Value::Int(1)), vec![(64, 2), (70, -2)]),
+                (Some(Value::Int(2)), vec![]),
+            ])
+        );
+        assert!(!is_empty(&s));
+        let sd = decl("@sd", None, MapKind::Stddev(IntType::I64));
+        let slot = |count: u64, total: i64, lo: u64, hi: u64| {
+            [le(count), le(total as u64), le(lo), le(hi)].concat()
+        };
+        let raw = vec![(le(0), vec![slot(2, -5, u64::MAX, 0), slot(1, 7, 1, 1)])];
+        let s = snapshot(&sd, &raw, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.entries,
+            MapEntries::Stddev(vec![(
+                None,
+                StddevState {
+                    count: 3,
+                    total: 2,
+                    squares: (2u128 << 64)
+                }
+            )])
+        );
+    }
 }

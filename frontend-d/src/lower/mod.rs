@@ -256,6 +256,8 @@ impl<'a> Lowerer<'a> {
             }
         }
         self.config.max_strlen = self.dopts.strsize;
+        // DTrace cuts strings at strsize silently (the ".." trailer is bpftrace's).
+        self.config.str_trunc_trailer = String::new();
         // bufsize: the principal buffer, here the ring buffer (a power of two of whole pages).
         if let Some(size) = self.dopts.other_value("bufsize").and_then(ir::dopts::size) {
             let bytes = size.clamp(4096, 1 << 30).next_power_of_two();
