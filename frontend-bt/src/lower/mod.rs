@@ -14,6 +14,7 @@ mod ctypes;
 mod expr;
 mod funcs;
 mod iter;
+mod kfuncs;
 mod maps;
 mod probes;
 mod scope;

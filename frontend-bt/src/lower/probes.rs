@@ -5,7 +5,7 @@ use super::scope::Scopes;
 use super::Lowerer;
 use crate::ast;
 use ir::catalog::usdt::UsdtArg;
-use ir::catalog::{glob, syscalls, TracepointFormat};
+use ir::catalog::{syscalls, TracepointFormat};
 use ir::diag::Diagnostic;
 use ir::{AttachPoint, AttachSite, Period, SoftwareEvent, Span, SyscallProbe};
 use std::sync::Arc;
@@ -387,44 +387,7 @@ impl Lowerer<'_> {
             ("kprobe", _) | ("kretprobe", _) | ("fentry", _) | ("fexit", _)
                 if (1..=2).contains(&parts.len()) =>
             {
-                let (module, target) = match parts.as_slice() {
-                    [m, f] => (Some(m.to_string()), *f),
-                    _ => (None, parts[0]),
-                };
-                if glob::has_wildcards(target) {
-                    self.report(Diagnostic::unsupported(
-                        span,
-                        "a wildcard in a kernel function probe",
-                    ));
-                    return Vec::new();
-                }
-                let (function, offset) = split_offset(target);
-                let Some(offset) = offset else {
-                    self.error(span, format!("invalid offset in '{target}'"));
-                    return Vec::new();
-                };
-                match provider {
-                    "kprobe" => one(
-                        AttachPoint::Kprobe {
-                            module,
-                            function,
-                            offset,
-                        },
-                        ProbeKind::Entry { user: false },
-                    ),
-                    "kretprobe" => one(
-                        AttachPoint::Kretprobe { module, function },
-                        ProbeKind::Return { user: false },
-                    ),
-                    "fentry" => one(
-                        AttachPoint::Fentry { module, function },
-                        ProbeKind::Entry { user: false },
-                    ),
-                    _ => one(
-                        AttachPoint::Fexit { module, function },
-                        ProbeKind::Return { user: false },
-                    ),
-                }
+                self.resolve_kernel_function(provider, &parts, span)
             }
             ("uprobe" | "uretprobe", _) => self.resolve_uprobe(provider, ap, &parts),
             ("usdt", _) => self.resolve_usdt(&parts, span),

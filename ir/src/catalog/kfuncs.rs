@@ -11,6 +11,31 @@ use super::btf::{
     KIND_UNION, KIND_VOLATILE,
 };
 
+/// Where tracefs lists the functions kprobes can attach to.
+pub const AVAILABLE_FILTER_FUNCTIONS: &str = "/sys/kernel/tracing/available_filter_functions";
+
+/// The kernel's traceable functions: `available_filter_functions` when it can be read (module
+/// annotations dropped), else the `FUNC` names of `/sys/kernel/btf/vmlinux`. Sorted, once each.
+pub fn traceable_functions() -> Result<Vec<String>, super::CatalogError> {
+    let mut names: Vec<String> = match std::fs::read_to_string(AVAILABLE_FILTER_FUNCTIONS) {
+        Ok(text) => text
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .map(str::to_string)
+            .collect(),
+        Err(_) => {
+            let catalog = super::btf::BtfCatalog::live();
+            functions(catalog.btf()?)
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect()
+        }
+    };
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
 /// Every named `BTF_KIND_FUNC` of `btf` with its type id, in id order.
 pub fn functions(btf: &Btf) -> Vec<(String, u32)> {
     (1..=btf.len() as u32)

@@ -76,6 +76,13 @@ pub trait ProbeCatalog {
         })
     }
 
+    /// The kernel functions probes can name (kprobe/fentry wildcards): tracefs'
+    /// `available_filter_functions` when readable, otherwise the `FUNC` entries of kernel BTF.
+    /// Sorted, deduplicated, without module annotations.
+    fn kernel_functions(&self) -> Result<Vec<String>, CatalogError> {
+        kfuncs::traceable_functions()
+    }
+
     /// The executable files mapped into process `pid` (`usdt:*:...` with `-p`).
     fn process_binaries(&self, pid: u32) -> Result<Vec<String>, CatalogError> {
         usdt::process_binaries(pid).map_err(|message| CatalogError::Io {
@@ -260,6 +267,18 @@ impl ProbeCatalog for FixtureCatalog {
         name: &str,
     ) -> Result<Arc<TracepointFormat>, CatalogError> {
         self.events.tracepoint_format(category, name)
+    }
+
+    fn kernel_functions(&self) -> Result<Vec<String>, CatalogError> {
+        // A few functions of the project's kernel, enough for wildcard tests.
+        let names = [
+            "do_nanosleep",
+            "vfs_read",
+            "vfs_readlink",
+            "vfs_readv",
+            "vfs_write",
+        ];
+        Ok(names.iter().map(|s| s.to_string()).collect())
     }
 
     fn resolve_binary(&self, name: &str) -> Result<String, String> {
