@@ -129,28 +129,36 @@ struct Drops {
 }
 
 impl Drops {
-    /// DTrace's drop messages for what grew since `old`, in DTrace's order.
-    fn messages(&self, old: &Drops) -> Vec<String> {
+    /// DTrace's drop messages for what grew since `old`, in DTrace's order; `tags` (the
+    /// `droptags` option) puts the drop kind's tag first.
+    fn messages(&self, old: &Drops, tags: bool) -> Vec<String> {
         let rows = [
-            (self.spec, old.spec, "speculative drop", ""),
+            (self.spec, old.spec, "SPEC", "speculative drop", ""),
             (
                 self.spec_unavail,
                 old.spec_unavail,
+                "SPECUNAVAIL",
                 "failed speculation",
                 " (no speculative buffer available)",
             ),
             (
                 self.dbl_errors,
                 old.dbl_errors,
+                "DBLERROR",
                 "error",
                 " in ERROR probe enabling",
             ),
         ];
         rows.iter()
             .filter(|(n, o, ..)| n > o)
-            .map(|(n, o, what, tail)| {
+            .map(|(n, o, tag, what, tail)| {
                 let d = n - o;
-                format!("{d} {what}{}{tail}", if d > 1 { "s" } else { "" })
+                let tag = if tags {
+                    format!("[DTRACEDROP_{tag}] ")
+                } else {
+                    String::new()
+                };
+                format!("{tag}{d} {what}{}{tail}", if d > 1 { "s" } else { "" })
             })
             .collect()
     }
@@ -158,21 +166,6 @@ impl Drops {
 
 /// The default `specsize` (DTrace's default principal buffer size, 4 MiB).
 const DEFAULT_SPECSIZE: usize = 4 << 20;
-
-/// A size option's value (`4k`, `1m`, `512`), as DTrace accepts it.
-fn parse_size(v: &str) -> Option<usize> {
-    let v = v.trim();
-    let digits = v.len() - v.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-    let n: usize = v[..digits].parse().ok()?;
-    let mult: usize = match v[digits..].to_ascii_lowercase().as_str() {
-        "" => 1,
-        "k" => 1 << 10,
-        "m" => 1 << 20,
-        "g" => 1 << 30,
-        _ => return None,
-    };
-    n.checked_mul(mult)
-}
 
 /// The printf format an action carries (through a [`ActionKind::Buffered`] wrapper too).
 fn action_format(kind: &ActionKind) -> Option<&String> {
@@ -701,7 +694,8 @@ impl Handler<'_> {
         if now == reported {
             return;
         }
-        for m in now.messages(&reported) {
+        let tags = d.opts.borrow().other.iter().any(|(n, _)| n == "droptags");
+        for m in now.messages(&reported, tags) {
             let _ = writeln!(self.err.borrow_mut(), "dtrace: {m}");
         }
         reported = now;
@@ -952,7 +946,8 @@ pub fn run_timed(
             buffers: RefCell::new(HashMap::new()),
             specsize: o
                 .other_value("specsize")
-                .and_then(parse_size)
+                .and_then(ir::dopts::size)
+                .and_then(|n| usize::try_from(n).ok())
                 .unwrap_or(DEFAULT_SPECSIZE),
             drops: RefCell::new(Drops::default()),
         }),

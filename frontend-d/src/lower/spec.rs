@@ -29,7 +29,7 @@ impl Lowerer<'_> {
     fn nspec(&self) -> u64 {
         self.dopts
             .other_value("nspec")
-            .and_then(|v| v.trim().parse().ok())
+            .and_then(ir::dopts::size)
             .filter(|n: &u64| *n > 0)
             .unwrap_or(1)
     }

@@ -1,0 +1,7 @@
+/* nspec and specsize must be numbers. */
+#pragma D option nspec=many
+#pragma D option specsize=big
+BEGIN
+{
+	exit(0);
+}
