@@ -98,7 +98,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
     fn usermode(&mut self, e: &Expr) -> R<IntValue<'ctx>> {
         /// Byte offset of `cs` in x86_64's `struct pt_regs`.
         const PT_REGS_CS: u32 = 136;
-        if self.ctx_kind != CtxKind::PtRegs {
+        if !matches!(self.ctx_kind, CtxKind::PtRegs | CtxKind::PerfEvent) {
             return unsupported(
                 e.span,
                 "'usermode' outside kprobe, uprobe and perf event probes",

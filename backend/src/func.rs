@@ -76,8 +76,11 @@ pub(crate) enum CtxKind {
     ArgsExit,
     /// `struct pt_regs` of x86_64 (kprobe, uprobe and their returns).
     PtRegs,
-    /// Nothing readable (BEGIN, END, perf events).
+    /// Nothing readable (BEGIN, END, iterators).
     Opaque,
+    /// A perf event's `struct bpf_perf_event_data`, which starts with the interrupted `struct
+    /// pt_regs`: registers (`reg()`, `usermode`) are readable, function arguments are not.
+    PerfEvent,
 }
 
 /// The bytes of stack the backend hands out to its own temporaries; the rest of the 512 is left

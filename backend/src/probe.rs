@@ -50,7 +50,7 @@ fn section(point: &AttachPoint) -> Result<(String, CtxKind), &'static str> {
         AttachPoint::Profile { .. }
         | AttachPoint::Interval { .. }
         | AttachPoint::Software { .. }
-        | AttachPoint::Hardware { .. } => ("perf_event".into(), CtxKind::Opaque),
+        | AttachPoint::Hardware { .. } => ("perf_event".into(), CtxKind::PerfEvent),
         AttachPoint::Fentry {
             module: None,
             function,

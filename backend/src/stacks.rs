@@ -113,7 +113,10 @@ impl<'ctx> FnGen<'_, 'ctx> {
     /// A `u64` field of the probe's `struct pt_regs` (kprobe, uprobe; perf events, whose
     /// context `struct bpf_perf_event_data` starts with it).
     fn pt_regs_u64(&mut self, offset: u32, e: &Expr) -> R<IntValue<'ctx>> {
-        if !matches!(self.ctx_kind, CtxKind::PtRegs | CtxKind::Opaque) {
+        if !matches!(
+            self.ctx_kind,
+            CtxKind::PtRegs | CtxKind::Opaque | CtxKind::PerfEvent
+        ) {
             return unsupported(e.span, "registers in this kind of probe");
         }
         let p = self.at(

@@ -18,6 +18,9 @@ use ir::{
 /// The hidden map of speculation ids in use.
 const SPEC_MAP: &str = ".speculations";
 
+/// The most speculations `speculation()` searches (512 exceeds the verifier's budget).
+const MAX_NSPEC: u64 = 256;
+
 /// The most bytes one `tracemem()` records.
 const MAX_TRACEMEM: u32 = 4096;
 
@@ -88,6 +91,15 @@ impl Lowerer<'_> {
         }
         let map = self.spec_map(span);
         let nspec = self.nspec();
+        if nspec > MAX_NSPEC {
+            self.error(
+                span,
+                format!(
+                    "speculation( ) with nspec={nspec}: oxtrace supports at most {MAX_NSPEC} speculations (the BPF code searches them for a free one, and the verifier bounds that search)"
+                ),
+            );
+            return None;
+        }
         let got = self.scope.create(".spec", Type::U64, span);
         let i = self.scope.create(".spec_i", Type::U64, span);
         let var = |v| Expr::new(ExprKind::Var(v), Type::U64, span);
