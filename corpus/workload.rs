@@ -4,9 +4,13 @@
 //! oxtrace-workload [--comm NAME] STEP...
 //!   getppid N             N x getppid()
 //!   read PATH SIZE N      open PATH read-only, N x read(fd, buf, SIZE), close
-//!   write PATH SIZE N     open PATH write-only, N x write(fd, buf, SIZE) of 'x' bytes, close
+//!   write PATH SIZE N     open PATH write-only (created if missing), N x write(fd, buf, SIZE)
+//!                         of 'x' bytes, close
 //!   open PATH N           N x (openat(AT_FDCWD, PATH, O_RDONLY), close if it succeeded)
 //!   sleep-ms N            nanosleep N milliseconds
+//!   spin-ms N             run on the CPU for N milliseconds (a busy loop; no syscalls but
+//!                         clock_gettime through the vDSO)
+//!   sync                  sync()
 //!   exec PATH ARGS        fork; the child execve()s PATH with argv[0] = PATH and the
 //!                         comma-separated ARGS (`-` for none), the parent waits for it
 //!   kill SIG TARGET       kill(TARGET, SIG); TARGET is a number or `child` (a forked child
@@ -64,6 +68,8 @@ enum Step {
     Write(CString, usize, u64),
     Open(CString, u64),
     SleepMs(u64),
+    SpinMs(u64),
+    Sync,
     Exec(CString, Vec<CString>),
     Kill(i32, Option<i32>),
     Threads(u64),
@@ -85,6 +91,7 @@ enum Step {
 
 const USAGE: &str = "usage: oxtrace-workload [--comm NAME] STEP...\n\
   steps: getppid N | read PATH SIZE N | write PATH SIZE N | open PATH N | sleep-ms N |\n\
+         spin-ms N | sync |\n\
          exec PATH ARGS | kill SIG TARGET | threads N | fork N | tcp PORT N | tcp-refused PORT |\n\
          fsync PATH SIZE N | stat PATH N | setuid UID | bash LINE |\n\
          wait-stdin | watched-addr | watched-write N | usdt N | usdt-guarded N | usdt-multi N |\n\
@@ -136,6 +143,8 @@ fn parse(args: &[String]) -> Result<(String, Vec<Step>), String> {
                 Step::Open(p, num(next(&mut it, "N", w)?, w)?)
             }
             "sleep-ms" => Step::SleepMs(num(next(&mut it, "N", w)?, w)?),
+            "spin-ms" => Step::SpinMs(num(next(&mut it, "N", w)?, w)?),
+            "sync" => Step::Sync,
             "exec" => {
                 let p = path(next(&mut it, "PATH", w)?)?;
                 let args = next(&mut it, "ARGS", w)?;
@@ -337,7 +346,7 @@ fn run(steps: &[Step]) -> Result<(), String> {
             }
             Step::Write(path, size, n) => {
                 let buf = vec![b'x'; *size];
-                let fd = open(path, libc::O_WRONLY)?;
+                let fd = open(path, libc::O_WRONLY | libc::O_CREAT)?;
                 for _ in 0..*n {
                     // SAFETY: buf is valid for `size` bytes of reads.
                     unsafe { libc::syscall(libc::SYS_write, fd, buf.as_ptr(), *size) };
@@ -374,6 +383,16 @@ fn run(steps: &[Step]) -> Result<(), String> {
                         std::ptr::null_mut::<libc::timespec>(),
                     )
                 };
+            }
+            Step::SpinMs(ms) => {
+                let end = std::time::Instant::now() + std::time::Duration::from_millis(*ms);
+                while std::time::Instant::now() < end {
+                    std::hint::spin_loop();
+                }
+            }
+            Step::Sync => {
+                // SAFETY: sync has no arguments and cannot fail.
+                unsafe { libc::syscall(libc::SYS_sync) };
             }
             Step::Exec(path, args) => {
                 let mut argv: Vec<*const libc::c_char> = vec![path.as_ptr()];

@@ -25,6 +25,8 @@
 //! 7. **map order** (d): 0.17 sorts maps of plain values by value, like oxtrace (the newest prints
 //!    them in hash order); entries with *equal* values come out in hash order in 0.17, so corpus
 //!    programs must avoid ties. Nothing to rewrite.
+//! 8. **string size** (e): 0.17's strings are 64 bytes (`BPFTRACE_STRLEN`), the newest 1024; corpus
+//!    programs avoid strings longer than 63 bytes. Nothing to rewrite.
 //! 9. **empty maps at exit**: 0.17 prints a lone blank line for every map that is empty at exit
 //!    (cleared in END, or emptied by `delete`), in its place in name order; the newest prints
 //!    nothing for it (checked on 0.17.0: `BEGIN { @a[1] = 1; clear(@a); @b = 1; exit(); }`
@@ -32,8 +34,9 @@
 //!    after it). In the exit dump (after the first two consecutive blank lines), a blank line
 //!    that follows a blank line or a map's value line is removed; the blank line that ends a
 //!    hist/lhist block follows a bucket line and stays.
-//! 8. **string size** (e): 0.17's strings are 64 bytes (`BPFTRACE_STRLEN`), the newest 1024; corpus
-//!    programs avoid strings longer than 63 bytes. Nothing to rewrite.
+//! 10. **lhist one-value buckets** (h): with `step` 1, 0.17 labels an lhist bucket `[N, N+1)`;
+//!     the newest prints `[N]` (no log2 hist bucket is one value wide except `[0]` and `[1]`,
+//!     which both versions print alike). Rewritten, keeping the 16-column label padding.
 
 use regex::Regex;
 use std::collections::HashSet;
@@ -52,6 +55,7 @@ pub fn normalize(stdout: &str, source: &str) -> String {
             .unwrap();
     let map_line = Regex::new(r"^(@[A-Za-z0-9_]*)(?:\[.*\])?: ").unwrap();
     let hist_header = Regex::new(r"^@[A-Za-z0-9_]*(?:\[.*\])?: $").unwrap();
+    let unit_bucket = Regex::new(r"^\[(-?\d+), (-?\d+)\) +\d+ \|@* *\|$").unwrap();
     let avg_maps = avg_map_names(source);
 
     let lines: Vec<&str> = stdout.split_inclusive('\n').collect();
@@ -73,6 +77,18 @@ pub fn normalize(stdout: &str, source: &str) -> String {
             out.push_str(line.trim_end_matches(' ')); // rule 2
             out.push_str(newline);
             continue;
+        }
+        if let Some(c) = unit_bucket.captures(line) {
+            let (lo, hi): (i64, i64) = (c[1].parse().unwrap_or(0), c[2].parse().unwrap_or(1));
+            if hi == lo + 1 && line.len() > 16 {
+                // rule 10
+                out.push_str(&format!(
+                    "{:<16}{}{newline}",
+                    format!("[{lo}]"),
+                    &line[16..]
+                ));
+                continue;
+            }
         }
         let next = lines.get(i + 1).map(|l| l.trim_end_matches('\n'));
         let same_map_next = |name: &str| {
@@ -143,6 +159,20 @@ mod tests {
         assert_eq!(normalize(old, src), "hi\n\n\n@b: 1\n");
         let hist = "\n\n\n@h:\n[1]  1 |@|\n\n@x: 2\n";
         assert_eq!(normalize(hist, ""), "\n\n@h:\n[1]  1 |@|\n\n@x: 2\n");
+    }
+
+    #[test]
+    fn rewrites_017_unit_lhist_labels() {
+        let bar = format!("|{:<52}|", "@".repeat(52));
+        let old = format!(
+            "@cpu: \n{:<16}{:>8} {bar}\n{:<16}{:>8} {bar}\n\n",
+            "[0, 1)", 5, "[2, 4)", 5
+        );
+        let new = format!(
+            "@cpu:\n{:<16}{:>8} {bar}\n{:<16}{:>8} {bar}\n\n",
+            "[0]", 5, "[2, 4)", 5
+        );
+        assert_eq!(normalize(&old, ""), new);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! | `keep: REGEX` | only stdout lines matching REGEX are compared (default: all) |
 //! | `mask: NAME REGEX` | in kept lines, each capture group of each match (the whole match when the regex has no group) becomes `<NAME>`; repeatable, applied in order |
 //! | `hists: check` | every hist/lhist block is checked (label sequence, column widths, bar lengths) and replaced by the line `<hist>` |
+//! | `collapse: yes` | runs of identical lines (after masking) become one line (for per-interval output whose number of lines depends on timing) |
 //! | `diff: yes` or `diff: no REASON` | whether bpftrace 0.17 runs the tool too (its normalised, post-processed stdout must equal `NAME.out`) |
 //!
 //! Hist blocks are checked before `keep` and `mask` apply.
@@ -43,6 +44,7 @@ pub struct ToolTest {
     pub keep: Option<Regex>,
     pub masks: Vec<Mask>,
     pub check_hists: bool,
+    pub collapse: bool,
     pub diff: Diff,
     pub expected_out: Option<String>,
 }
@@ -53,6 +55,7 @@ pub fn parse_spec(name: &str, tool: &Path, source: &str, spec: &str) -> Result<T
     let mut keep = None;
     let mut masks = Vec::new();
     let mut check_hists = false;
+    let mut collapse = false;
     let mut diff = None;
     for (i, line) in spec.lines().enumerate() {
         let at = format!("{name}.test:{}: ", i + 1);
@@ -85,6 +88,12 @@ pub fn parse_spec(name: &str, tool: &Path, source: &str, spec: &str) -> Result<T
                 }
                 check_hists = true;
             }
+            "collapse" => {
+                if value != "yes" {
+                    return Err(format!("{at}collapse: the only value is 'yes'"));
+                }
+                collapse = true;
+            }
             "diff" => {
                 diff = Some(match value.split_once(char::is_whitespace) {
                     None if value == "yes" => Diff::Yes,
@@ -104,6 +113,7 @@ pub fn parse_spec(name: &str, tool: &Path, source: &str, spec: &str) -> Result<T
         keep,
         masks,
         check_hists,
+        collapse,
         diff: diff
             .ok_or_else(|| format!("{name}.test: missing 'diff: yes' or 'diff: no REASON'"))?,
         expected_out: None,
@@ -240,7 +250,9 @@ pub fn postprocess(t: &ToolTest, stdout: &str) -> Result<String, String> {
             for m in &t.masks {
                 l = mask(&m.re, &m.name, &l);
             }
-            kept.push(l);
+            if !(t.collapse && kept.last() == Some(&l)) {
+                kept.push(l);
+            }
         }
         i += 1;
     }
@@ -292,6 +304,15 @@ mod tests {
         assert_eq!(
             postprocess(&t, out).unwrap(),
             "PID COMM\n<PID> oxtwl n=<N> m=<N>\n"
+        );
+    }
+
+    #[test]
+    fn collapse_runs() {
+        let t = spec("collapse: yes\nmask: N (\\d+)\ndiff: yes\n");
+        assert_eq!(
+            postprocess(&t, "a 1\na 22\nb 3\na 4\n").unwrap(),
+            "a <N>\nb <N>\na <N>\n"
         );
     }
 
