@@ -565,41 +565,111 @@ impl Lowerer<'_> {
             );
             return;
         }
+        let sp = array.span;
+        let e = |kind| ast::Expr { kind, span: sp };
         let at = |i: u32| {
             if matches!(first.ty, Type::Int(_)) {
                 // An integer address: read it as `char **`.
-                let ty = |kind| ast::Type {
-                    kind,
-                    span: array.span,
-                };
+                let ty = |kind| ast::Type { kind, span: sp };
                 let char_pp = ty(ast::TypeKind::Pointer(Box::new(ty(
                     ast::TypeKind::Pointer(Box::new(ty(ast::TypeKind::Named("int8".into())))),
                 ))));
-                let cast = ast::Expr {
-                    kind: ast::ExprKind::Cast {
+                index(
+                    e(ast::ExprKind::Cast {
                         ty: char_pp,
                         expr: Box::new(array.clone()),
-                    },
-                    span: array.span,
-                };
-                index(cast, i)
+                    }),
+                    i,
+                )
             } else {
                 index(array.clone(), i)
             }
         };
+        let int = |value: u64| e(ast::ExprKind::Int { value, unit: None });
+        // Hidden scratch variables (`#` cannot appear in a user's `$name`) hold the pointers;
+        // an element is read only while the ones before it were not null, and a string only
+        // through a non-null pointer, so nothing past the array's end is read and `-k` has no
+        // failed reads to report.
+        let var = |i: u32| e(ast::ExprKind::Var(format!("join#{i}")));
+        let nonzero = |v: ast::Expr| {
+            e(ast::ExprKind::Binary {
+                op: ast::BinaryOp::Ne,
+                lhs: Box::new(v),
+                rhs: Box::new(int(0)),
+            })
+        };
+        let u64_ty = ast::Type {
+            kind: ast::TypeKind::Named("uint64".into()),
+            span: sp,
+        };
+        // The strings live where the array's elements point.
+        let space = match &first.ty {
+            Type::Ptr { pointee, .. } => match pointee.as_ref() {
+                Type::Ptr { space, .. } => *space,
+                _ => default_space(ctx),
+            },
+            _ => default_space(ctx),
+        };
+        let space_fn = if space == AddrSpace::User {
+            "uptr"
+        } else {
+            "kptr"
+        };
         let mut values = Vec::new();
         for i in 0..ir::abi::JOIN_MAX_ARGS {
-            let element = at(i);
-            let ptr = self.lower_expr(&element, ctx, scopes);
-            values.push(coerce(ptr, &Type::U64));
-            let size = ast::Expr {
-                kind: ast::ExprKind::Int {
-                    value: u64::from(ir::abi::JOIN_STR_SIZE - 1),
-                    unit: None,
-                },
-                span: array.span,
+            let element = e(ast::ExprKind::Cast {
+                ty: u64_ty.clone(),
+                expr: Box::new(at(i)),
+            });
+            let value = if i == 0 {
+                element
+            } else {
+                e(ast::ExprKind::Ternary {
+                    cond: Box::new(nonzero(var(i - 1))),
+                    then: Some(Box::new(element)),
+                    otherwise: Box::new(int(0)),
+                })
             };
-            values.push(self.lower_str(&[element, size], array.span, ctx, scopes));
+            let assign = ast::Stmt {
+                kind: ast::StmtKind::Assign {
+                    target: var(i),
+                    op: None,
+                    value,
+                },
+                span: sp,
+            };
+            self.lower_stmt(&assign, ctx, scopes, out);
+            values.push(self.lower_expr(&var(i), ctx, scopes));
+            let string = e(ast::ExprKind::Ternary {
+                cond: Box::new(nonzero(var(i))),
+                then: Some(Box::new(e(ast::ExprKind::Call {
+                    name: ast::Ident {
+                        name: "str".into(),
+                        span: sp,
+                    },
+                    args: vec![
+                        e(ast::ExprKind::Call {
+                            name: ast::Ident {
+                                name: space_fn.into(),
+                                span: sp,
+                            },
+                            args: vec![e(ast::ExprKind::Cast {
+                                ty: ast::Type {
+                                    kind: ast::TypeKind::Pointer(Box::new(ast::Type {
+                                        kind: ast::TypeKind::Named("int8".into()),
+                                        span: sp,
+                                    })),
+                                    span: sp,
+                                },
+                                expr: Box::new(var(i)),
+                            })],
+                        }),
+                        int(u64::from(ir::abi::JOIN_STR_SIZE - 1)),
+                    ],
+                }))),
+                otherwise: Box::new(e(ast::ExprKind::Str(ast::Bytes(Vec::new())))),
+            });
+            values.push(self.lower_expr(&string, ctx, scopes));
         }
         self.emit_action(ActionKind::Join { separator }, values, span, out);
     }
