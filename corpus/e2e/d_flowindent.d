@@ -7,7 +7,7 @@ BEGIN
 	trace("begin");
 }
 
-tick-200ms
+tick-1ms
 {
 	exit(0);
 }

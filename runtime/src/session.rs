@@ -859,6 +859,31 @@ fn find_prog<'o>(
         })
 }
 
+/// Attaches the program of `site` (named `symbol`), adding its links to `links` (and, for an
+/// iterator, its place in `links` to `iterators`).
+fn attach_site<'p>(
+    obj: &Object,
+    symbol: &str,
+    site: &'p ir::AttachSite,
+    links: &mut Vec<Link>,
+    iterators: &mut Vec<(usize, &'p AttachPoint)>,
+) -> Result<(), RuntimeError> {
+    let prog = find_prog(obj, symbol, &site.point).map_err(|e| e.at(site.span))?;
+    load::take_libbpf_log();
+    match attach::attach(&prog, &site.point) {
+        Ok(l) => {
+            if matches!(site.point, AttachPoint::Iter { .. }) {
+                iterators.extend((0..l.len()).map(|i| (links.len() + i, &site.point)));
+            }
+            links.extend(l);
+            Ok(())
+        }
+        Err(msg) => Err(RuntimeError::new(msg)
+            .at(site.span)
+            .with_details(load::take_libbpf_log())),
+    }
+}
+
 /// Runs a BEGIN, END or ERROR program once with `BPF_PROG_TEST_RUN`; `args` are its first
 /// arguments (the rest are 0).
 fn run_once(
@@ -969,6 +994,9 @@ pub fn run_timed(
     let mut error_probes = Vec::new();
     // Iterators (`iter:task`), as indexes into `links` with their attach point: run after BEGIN.
     let mut iterators = Vec::new();
+    // D's BEGIN fires before any other probe (DTrace ignores other probes until BEGIN is done):
+    // D programs attach the rest once BEGIN has run.
+    let mut after_begin = Vec::new();
     for (p, probe) in program.probes.iter().enumerate() {
         for (s, site) in probe.attach.iter().enumerate() {
             count += site.point.probe_count();
@@ -977,25 +1005,11 @@ pub fn run_timed(
                 AttachPoint::Begin => begins.push((symbol, &site.point)),
                 AttachPoint::End => ends.push((symbol, &site.point)),
                 AttachPoint::Error => error_probes.push(symbol),
+                _ if dtrace.is_some() => after_begin.push((symbol, site)),
                 _ => {
-                    let prog =
-                        find_prog(&obj, &symbol, &site.point).map_err(|e| e.at(site.span))?;
-                    load::take_libbpf_log();
-                    match attach::attach(&prog, &site.point) {
-                        Ok(l) => {
-                            if matches!(site.point, AttachPoint::Iter { .. }) {
-                                iterators
-                                    .extend((0..l.len()).map(|i| (links.len() + i, &site.point)));
-                            }
-                            links.extend(l)
-                        }
-                        Err(msg) => {
-                            let err = RuntimeError::new(msg)
-                                .at(site.span)
-                                .with_details(load::take_libbpf_log());
-                            teardown(links);
-                            return Err(err);
-                        }
+                    if let Err(err) = attach_site(&obj, &symbol, site, &mut links, &mut iterators) {
+                        teardown(links);
+                        return Err(err);
                     }
                 }
             }
@@ -1065,6 +1079,12 @@ pub fn run_timed(
         }
     };
     if opts.dry_run {
+        for (symbol, site) in &after_begin {
+            if let Err(e) = attach_site(&obj, symbol, site, &mut links, &mut iterators) {
+                teardown(links);
+                return Err(e);
+            }
+        }
         notify_attached();
         let t = Instant::now();
         teardown(links);
@@ -1108,6 +1128,16 @@ pub fn run_timed(
         if handler.exit_code.get().is_some() {
             break;
         }
+    }
+    if result.is_ok() && handler.exit_code.get().is_none() {
+        let t = Instant::now();
+        for (symbol, site) in &after_begin {
+            if let Err(e) = attach_site(&obj, symbol, site, &mut links, &mut iterators) {
+                result = Err(e);
+                break;
+            }
+        }
+        timings.attach += t.elapsed();
     }
     // Iterators run once, after BEGIN; then tracing stops, as in bpftrace.
     if !iterators.is_empty() && result.is_ok() && handler.exit_code.get().is_none() {
