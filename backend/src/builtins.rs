@@ -72,7 +72,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 Type::ProbeName,
             ),
             Builtin::Comm => return unsupported(e.span, "'comm' as a number"),
-            Builtin::Walltimestamp => return unsupported(e.span, "walltimestamp"),
+            Builtin::Walltimestamp => (self.walltimestamp()?, Type::I64),
             Builtin::Jiffies => (self.helper_u64(Helper::Jiffies64)?, Type::U64),
             Builtin::Numaid => {
                 let x = self.helper_u64(Helper::GetNumaNodeId)?;
@@ -123,6 +123,40 @@ impl<'ctx> FnGen<'_, 'ctx> {
 
     fn helper_u64(&self, h: Helper) -> R<IntValue<'ctx>> {
         Ok(self.call(h, &[])?.into_int_value())
+    }
+
+    /// `nsecs + globals.wall_offset_ns`: nanoseconds since the epoch (D's `walltimestamp`).
+    fn walltimestamp(&mut self) -> R<IntValue<'ctx>> {
+        let now = self.helper_u64(Helper::KtimeGetNs)?;
+        let off = self.global_u64(abi::Globals::WALL_OFFSET_NS)?;
+        Ok(self.b.build_int_add(now, off, "wall")?)
+    }
+
+    /// The `u64` at `offset` of the globals entry (0 when the globals are missing).
+    fn global_u64(&mut self, offset: u32) -> R<IntValue<'ctx>> {
+        let key = self.stack(8)?;
+        self.b
+            .build_store(key.ptr, self.cx.i32_type().const_zero())?;
+        let g = self
+            .call(
+                Helper::MapLookupElem,
+                &[self.maps.globals().into(), key.ptr.into()],
+            )?
+            .into_pointer_value();
+        let from = self.current()?;
+        let have = self.block("globals");
+        let done = self.block("global");
+        let null = self.b.build_is_null(g, "noglobals")?;
+        self.b.build_conditional_branch(null, done, have)?;
+        self.b.position_at_end(have);
+        let p = self.at(Place { ptr: g, align: 8 }, offset)?;
+        let v = self.load(p, &Type::U64)?;
+        let at = self.current()?;
+        self.b.build_unconditional_branch(done)?;
+        self.b.position_at_end(done);
+        let phi = self.b.build_phi(self.i64t(), "global")?;
+        phi.add_incoming(&[(&self.u64c(0), from), (&v, at)]);
+        Ok(phi.as_basic_value().into_int_value())
     }
 
     /// `nsecs - globals.start_ns` (0 when the globals are missing).

@@ -11,7 +11,8 @@
 //! - `helpers`: BPF helper ids and calls;
 //! - `func`: per-program code generation state, memory places, scratch and stack allocation;
 //! - `probe`: one function per attach site (section, prologue, predicate, body);
-//! - `expr`, `builtins`, `strings`, `values`: expressions; `stmt`: statements and control flow;
+//! - `expr`, `builtins`, `strings`, `values`: expressions; `strfuncs`, `strbuild`: string
+//!   functions (searches, ranges, joins, case, `lltostr`); `stmt`: statements and control flow;
 //! - `mapops`: map reads, stores, deletes; `aggregate`: aggregations and histogram buckets;
 //! - `emit`: ring buffer records for actions;
 //! - `formap`: `len(@m)` and `for ($kv : @m)` through `bpf_for_each_map_elem` callbacks.
@@ -35,6 +36,7 @@ mod module;
 mod probe;
 mod stacks;
 mod stmt;
+mod strbuild;
 mod strfuncs;
 mod strings;
 mod values;

@@ -357,6 +357,12 @@ impl<'ctx> FnGen<'_, 'ctx> {
             | Function::Buf
             | Function::Signal { .. } => self.call_function_more(f, args, e),
             Function::Unreadable { space } => self.unreadable(space, args, e),
+            Function::StrFindByte { .. }
+            | Function::StrRstr
+            | Function::StrRange
+            | Function::Strjoin
+            | Function::StrCase { .. }
+            | Function::Lltostr => self.strsearch(f, args, e),
         }
     }
 }

@@ -116,6 +116,17 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 },
                 Type::Buffer { size },
             ) if *dty == e.ty => self.buf_into(args, dst, *size),
+            (
+                ExprKind::Call {
+                    func:
+                        f @ (ir::Function::StrRange
+                        | ir::Function::Strjoin
+                        | ir::Function::StrCase { .. }
+                        | ir::Function::Lltostr),
+                    args,
+                },
+                Type::Str { size },
+            ) => self.strbuild_into(*f, args, e, dst, *size),
             (ExprKind::Bytes(bytes), _) if dty.size() as usize == bytes.len() => {
                 self.bytes_into(bytes, dst)
             }

@@ -74,8 +74,11 @@ pub struct Globals;
 impl Globals {
     /// `u64`: `bpf_ktime_get_ns()` when tracing started (for `elapsed`).
     pub const START_NS: u32 = 0;
+    /// `i64`: `CLOCK_REALTIME - CLOCK_MONOTONIC` in nanoseconds when tracing started (D's
+    /// `walltimestamp` is `bpf_ktime_get_ns()` plus this).
+    pub const WALL_OFFSET_NS: u32 = 8;
     /// Total size of the entry.
-    pub const SIZE: u32 = 8;
+    pub const SIZE: u32 = 16;
 }
 
 /// The smallest buffer key of a D clause's own records ([`crate::ActionKind::Buffered`]): keys

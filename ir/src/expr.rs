@@ -214,6 +214,32 @@ pub enum Function {
         /// Kernel or user memory.
         space: AddrSpace,
     },
+    /// Up to `args[2]` bytes of the string `args[0]` starting at byte `args[1]` (both int64),
+    /// stopping at its NUL, as a string of `ty`'s size; a start outside the string or a count
+    /// below 1 gives the empty string (D's `substr`, and the tails of `strchr`, `strstr`, ...).
+    StrRange,
+    /// `strjoin(a, b)`: string `args[0]` followed by string `args[1]`, truncated to `ty`'s size.
+    Strjoin,
+    /// The first (or with `last`, the last) index `i` in `[args[2], args[3])` (int64 bounds,
+    /// clipped to the string's length) where byte `args[0][i]` equals the low byte of `args[1]`
+    /// (with `not`: differs from it), or -1 (int64).
+    StrFindByte {
+        /// Search from the end.
+        last: bool,
+        /// Look for a byte that differs.
+        not: bool,
+    },
+    /// The index of the last occurrence of string `args[1]` in string `args[0]`, or -1; the
+    /// length of `args[0]` for an empty needle (int64; D's `rindex`).
+    StrRstr,
+    /// The string `args[0]` with ASCII letters mapped to upper case (`upper`) or lower case.
+    StrCase {
+        /// `toupper` rather than `tolower`.
+        upper: bool,
+    },
+    /// `lltostr(n, base)`: the int64 `args[0]` written in base `args[1]` (2..=36) as D writes it
+    /// (`-` for negative decimals, `0x` before hex digits, `0` before octal ones), as a string.
+    Lltostr,
 }
 
 /// Unary operators.

@@ -186,7 +186,8 @@ pub fn lost_events(obj: &Object) -> Result<u64, String> {
     Ok(total)
 }
 
-/// Writes the globals entry ([`abi::Globals`]) with the tracing start time.
+/// Writes the globals entry ([`abi::Globals`]) with the tracing start time and the offset of
+/// wall-clock time from the monotonic clock.
 pub fn write_globals(obj: &Object, start_ns: u64) -> Result<(), String> {
     let Some(map) = find(obj, abi::GLOBALS_MAP) else {
         return Ok(());
@@ -194,6 +195,9 @@ pub fn write_globals(obj: &Object, start_ns: u64) -> Result<(), String> {
     let mut value = vec![0u8; (map.value_size() as usize).max(abi::Globals::SIZE as usize)];
     let off = abi::Globals::START_NS as usize;
     value[off..off + 8].copy_from_slice(&start_ns.to_le_bytes());
+    let wall = crate::text::clock_offset_ns() as i64;
+    let off = abi::Globals::WALL_OFFSET_NS as usize;
+    value[off..off + 8].copy_from_slice(&wall.to_le_bytes());
     value.truncate(map.value_size() as usize);
     let mut key = 0u32.to_le_bytes().to_vec();
     key.resize(map.key_size() as usize, 0);

@@ -556,20 +556,19 @@ impl Handler<'_> {
                 self.write(dtrace_text::record_end());
                 d.record_open.set(false);
             }
-            ActionKind::Trace => {
-                match (values.first(), types.first()) {
-                    // rawbytes: strings as DTrace records them, a hex dump of all their bytes.
-                    (Some(Value::Str(s)), Some(ir::Type::Str { .. }))
-                        if d.opts.borrow().rawbytes =>
-                    {
-                        let bytes =
-                            dtrace_bytes::string_record(s, d.opts.borrow().strsize as usize);
-                        self.write(&dtrace_bytes::hex_dump(&bytes));
-                    }
-                    (Some(v), Some(ty)) => self.write(&dtrace_text::trace(v, ty, quiet)),
-                    _ => {}
+            ActionKind::Trace => match (values.first(), types.first()) {
+                (Some(Value::Stack(st)), _) => {
+                    let indent = d.opts.borrow().stackindent;
+                    self.write(&dtrace_text::stack_block(st, indent));
                 }
-            }
+                // rawbytes: strings as DTrace records them, a hex dump of all their bytes.
+                (Some(Value::Str(s)), Some(ir::Type::Str { .. })) if d.opts.borrow().rawbytes => {
+                    let bytes = dtrace_bytes::string_record(s, d.opts.borrow().strsize as usize);
+                    self.write(&dtrace_bytes::hex_dump(&bytes));
+                }
+                (Some(v), Some(ty)) => self.write(&dtrace_text::trace(v, ty, quiet)),
+                _ => {}
+            },
             ActionKind::Printf { .. } => {
                 if let Some(Some(segs)) = self.formats.get(id) {
                     self.write(&dtrace_text::printf(segs, values));

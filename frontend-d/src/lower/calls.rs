@@ -148,7 +148,12 @@ impl Lowerer<'_> {
             return;
         };
         for k in &key_exprs {
-            if !(k.ty.is_integer() || matches!(k.ty, Type::Str { .. })) {
+            if !(k.ty.is_integer()
+                || matches!(
+                    k.ty,
+                    Type::Str { .. } | Type::Stack(_) | Type::Symbol { .. }
+                ))
+            {
                 self.unsupported(k.span, format!("a key of type {}", k.ty));
                 return;
             }
@@ -175,7 +180,8 @@ impl Lowerer<'_> {
                 let want = info.keys.clone().unwrap_or_default();
                 let same = want.len() == key_types.len()
                     && want.iter().zip(&key_types).all(|(a, b)| {
-                        (a.is_integer() && b.is_integer())
+                        a == b
+                            || (a.is_integer() && b.is_integer())
                             || (matches!(a, Type::Str { .. }) && matches!(b, Type::Str { .. }))
                     });
                 if !same {
@@ -545,6 +551,18 @@ impl Lowerer<'_> {
             return;
         }
         match name {
+            "stack" | "ustack" => {
+                // Records the stack; it prints as DTrace's indented frame block.
+                if let Some(x) = self.subroutine(func, args, span) {
+                    self.emit(ActionKind::Trace, vec![x], span, out);
+                }
+            }
+            _ if super::subr::is_subroutine(name) => {
+                // A value computed for nothing: still checked, as DTrace does.
+                if let Some(x) = self.subroutine(func, args, span) {
+                    out.push(Stmt::new(StmtKind::Expr(x), span));
+                }
+            }
             "printf" => self.printf(args, span, out),
             "printa" => self.printa(args, span, out),
             "trace" => {
@@ -559,7 +577,12 @@ impl Lowerer<'_> {
                     return;
                 }
                 let Some(x) = self.expr(&args[0]) else { return };
-                if !(x.ty.is_integer() || matches!(x.ty, Type::Str { .. })) {
+                if !(x.ty.is_integer()
+                    || matches!(
+                        x.ty,
+                        Type::Str { .. } | Type::Stack(_) | Type::Symbol { .. }
+                    ))
+                {
                     self.unsupported(x.span, format!("trace() of {}", x.ty));
                     return;
                 }
@@ -840,6 +863,24 @@ impl Lowerer<'_> {
                 );
                 return;
             }
+            if matches!(conv.conv.as_str(), "a" | "A") && values[next].ty.is_integer() {
+                // The address is symbolized when printed, as sym()/usym() values are.
+                let kernel = conv.conv == "a";
+                let v = values[next].clone();
+                let span = v.span;
+                values[next] = Expr::new(
+                    ExprKind::Call {
+                        func: if kernel {
+                            ir::Function::Ksym
+                        } else {
+                            ir::Function::Usym
+                        },
+                        args: vec![coerce(v, &Type::U64)],
+                    },
+                    Type::Symbol { kernel },
+                    span,
+                );
+            }
             next += 1;
         }
         if next < values.len() {
@@ -902,7 +943,8 @@ impl Lowerer<'_> {
             let k = keys(self, *m);
             let same = k.len() == first_keys.len()
                 && k.iter().zip(&first_keys).all(|(a, b)| {
-                    (a.is_integer() && b.is_integer())
+                    a == b
+                        || (a.is_integer() && b.is_integer())
                         || (matches!(a, Type::Str { .. }) && matches!(b, Type::Str { .. }))
                 });
             if !same {
@@ -972,7 +1014,9 @@ fn mismatch(conv: &str, ty: &Type) -> Option<&'static str> {
     let is_str = matches!(ty, Type::Str { .. });
     match conv {
         "s" | "S" => (!is_str).then_some("char [] or string (or use stringof)"),
-        "k" => Some("stack"),
+        "k" => (!matches!(ty, Type::Stack(_))).then_some("stack"),
+        "a" | "A" => (!(ty.is_integer() || matches!(ty, Type::Symbol { .. })))
+            .then_some("pointer or integer"),
         "e" | "E" | "f" | "g" | "G" => (!ty.is_integer()).then_some("double"),
         _ => (!ty.is_integer()).then_some("integer"),
     }

@@ -266,14 +266,14 @@ impl Lowerer<'_> {
             ast::ExprKind::Call { func, args } if func.name == "speculation" => {
                 self.speculation_expr(args, span)
             }
-            ast::ExprKind::Call { func, .. } => {
+            ast::ExprKind::Call { func, args } => {
+                if super::subr::is_subroutine(&func.name) {
+                    return self.subroutine(func, args, span);
+                }
                 self.call_in_expression(func, span);
                 None
             }
-            ast::ExprKind::Stringof(_) => {
-                self.unsupported(span, "stringof");
-                None
-            }
+            ast::ExprKind::Stringof(x) => self.stringof(x, span),
             ast::ExprKind::Offsetof { .. } => {
                 self.unsupported(span, "offsetof");
                 None

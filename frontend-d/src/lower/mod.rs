@@ -7,7 +7,8 @@
 //! Modules: [`probes`] resolves probe descriptions (dtrace and profile providers), [`types`]
 //! holds D's types and C's integer conversions, [`vars`] the variable tables (globals,
 //! thread-locals, clause-locals, aggregations), [`expr`] and [`stmt`] translate code, [`calls`]
-//! handles actions and aggregating functions, [`options`] the `#pragma D option`/`-x` settings.
+//! handles actions and aggregating functions, [`subr`] the subroutines that compute values
+//! (strings, symbols, stacks, ...), [`options`] the `#pragma D option`/`-x` settings.
 
 mod calls;
 mod expr;
@@ -16,6 +17,7 @@ mod options;
 mod probes;
 mod spec;
 mod stmt;
+mod subr;
 mod types;
 mod vars;
 

@@ -105,6 +105,7 @@ impl Lowerer<'_> {
     }
 
     fn stmt(&mut self, s: &ast::Stmt, out: &mut Vec<Stmt>) {
+        self.scope.free_temps();
         match &s.kind {
             ast::StmtKind::Empty => {}
             ast::StmtKind::Block(b) => self.block(&b.stmts, out),

@@ -87,9 +87,34 @@ pub struct ClauseScope {
     /// The IR variables of the probe.
     pub vars: Vec<VarDecl>,
     by_name: HashMap<String, VarId>,
+    /// Temporaries of subroutines, reused from one statement to the next.
+    temps: Vec<VarId>,
+    /// Which of `temps` the current statement has taken.
+    temps_taken: Vec<bool>,
 }
 
 impl ClauseScope {
+    /// A temporary of type `ty` no other part of the current statement uses.
+    pub fn temp(&mut self, ty: &Type, span: Span) -> VarId {
+        for (i, v) in self.temps.iter().enumerate() {
+            if !self.temps_taken[i] && self.vars[v.0 as usize].ty == *ty {
+                self.temps_taken[i] = true;
+                return *v;
+            }
+        }
+        let name = format!(".t{}", self.temps.len());
+        let v = self.create(&name, ty.clone(), span);
+        self.temps.push(v);
+        self.temps_taken.push(true);
+        v
+    }
+
+    /// Starts a statement: every temporary is free again (a temporary lives within the
+    /// statement that computes it).
+    pub fn free_temps(&mut self) {
+        self.temps_taken.iter_mut().for_each(|t| *t = false);
+    }
+
     /// The variable `this->name`, if assigned before.
     pub fn get(&self, name: &str) -> Option<(VarId, Type)> {
         let id = *self.by_name.get(name)?;

@@ -123,6 +123,7 @@ pub fn trace(v: &Value, ty: &Type, quiet: bool) -> String {
     }
     match (v, ty) {
         (Value::Str(s), _) => format!("  {s:<33}"),
+        (Value::Symbol(_), _) => format!("  {text:<50}"),
         (_, Type::Int(t)) => {
             let width = match (t.bits, t.signed) {
                 (64, true) => 19,
@@ -137,15 +138,66 @@ pub fn trace(v: &Value, ty: &Type, quiet: bool) -> String {
     }
 }
 
-/// A value's plain text: numbers in decimal, strings as they are.
+/// A value's plain text: numbers in decimal, strings as they are, symbols as
+/// `module`name`, stacks as DTrace's frame block (default indentation).
 fn plain(v: &Value) -> String {
     match v {
         Value::Int(i) => i.to_string(),
         Value::Uint(u) | Value::Pointer(u) => u.to_string(),
         Value::Bool(b) => u8::from(*b).to_string(),
         Value::Str(s) | Value::ProbeName(s) => s.clone(),
+        Value::Symbol(sym) => symbol(sym, false),
+        Value::Stack(st) => stack_block(st, DEFAULT_STACKINDENT),
         other => super::bt_text::format_value(other),
     }
+}
+
+/// The default of the `stackindent` option.
+pub const DEFAULT_STACKINDENT: u32 = 14;
+
+/// The module name DTrace shows for a symbol: `vmlinux` for the kernel, the file's base name
+/// for user code.
+fn module_name(kernel: bool, sym: Option<&crate::value::Sym>) -> Option<String> {
+    if kernel {
+        return Some("vmlinux".into());
+    }
+    let m = sym?.module.as_deref()?;
+    Some(m.rsplit('/').next().unwrap_or(m).to_string())
+}
+
+/// An address as DTrace names it: `module`name+0xoff` (`module`name` at the symbol's start, or
+/// always without the offset when `offset` is false), `0xaddr` when unknown.
+fn address_text(kernel: bool, addr: u64, sym: Option<&crate::value::Sym>, offset: bool) -> String {
+    match (sym, module_name(kernel, sym)) {
+        (Some(s), Some(m)) if offset && s.offset > 0 => {
+            format!("{m}`{}+0x{:x}", s.name, s.offset)
+        }
+        (Some(s), Some(m)) => format!("{m}`{}", s.name),
+        (Some(s), None) if offset && s.offset > 0 => format!("{}+0x{:x}", s.name, s.offset),
+        (Some(s), None) => s.name.clone(),
+        (None, _) => format!("0x{addr:x}"),
+    }
+}
+
+/// `sym()`, `func()`, `usym()`, `ufunc()` values: `module`name` (no offset).
+fn symbol(sym: &crate::value::Symbol, offset: bool) -> String {
+    address_text(sym.kernel, sym.addr, sym.sym.as_ref(), offset)
+}
+
+/// A stack as DTrace prints it: a newline, then one `module`name+0xoff` frame per line,
+/// indented by `indent` spaces.
+pub fn stack_block(st: &crate::value::Stack, indent: u32) -> String {
+    let mut out = String::from("\n");
+    let pad = " ".repeat(indent.min(1024) as usize);
+    for f in &st.frames {
+        if f.addr == 0 {
+            break;
+        }
+        out.push_str(&pad);
+        out.push_str(&address_text(st.kernel, f.addr, f.sym.as_ref(), true));
+        out.push('\n');
+    }
+    out
 }
 
 // ------------------------------------------------------------------------------ keys and values
@@ -155,6 +207,8 @@ fn plain(v: &Value) -> String {
 pub fn key_column(v: &Value, ty: &Type) -> String {
     match v {
         Value::Str(s) => format!("  {s:<50}"),
+        Value::Symbol(sym) => format!("  {:<50}", symbol(sym, false)),
+        Value::Stack(st) => stack_block(st, DEFAULT_STACKINDENT),
         _ => {
             let width = match ty {
                 Type::Int(t) => match t.bits {
@@ -676,6 +730,33 @@ pub fn conversion(c: &Conversion, v: &Value) -> String {
             other => plain(other),
         },
         "S" => escape(&plain(v)),
+        "C" => match v {
+            Value::Int(_) | Value::Uint(_) => {
+                let b = plain(v).parse::<i64>().unwrap_or(0) as u8;
+                escape(&String::from_utf8_lossy(&[b]))
+            }
+            other => escape(&plain(other)),
+        },
+        "a" | "A" => match v {
+            Value::Symbol(sym) => symbol(sym, true),
+            other => format!("0x{:x}", int_bits(other)),
+        },
+        "k" => plain(v),
+        "p" => match int_bits(v) {
+            0 => "(nil)".to_string(),
+            n => format!("0x{n:x}"),
+        },
+        "Y" => crate::text::strftime("%Y %b %e %T", int_bits(v), 0),
+        "T" => crate::text::strftime("%a, %d %b %Y %T %Z", int_bits(v), 0),
+        "e" | "E" | "f" | "F" | "g" | "G" => {
+            let x = match v {
+                Value::Int(i) => *i as f64,
+                Value::Uint(u) => *u as f64,
+                other => plain(other).parse::<f64>().unwrap_or(0.0),
+            };
+            let (sign, digits) = float_text(c, x);
+            return pad_number(c, sign, &digits);
+        }
         "s" => {
             let s = plain(v);
             match c.precision {
@@ -686,6 +767,95 @@ pub fn conversion(c: &Conversion, v: &Value) -> String {
         _ => plain(v),
     };
     pad_text(c, &body)
+}
+
+/// The raw 64 bits of an integer-like value (0 for others).
+fn int_bits(v: &Value) -> u64 {
+    match v {
+        Value::Int(i) => *i as u64,
+        Value::Uint(u) | Value::Pointer(u) => *u,
+        Value::Bool(b) => u64::from(*b),
+        Value::Symbol(s) => s.addr,
+        _ => 0,
+    }
+}
+
+/// `%e %f %g` (and upper-case forms) of `x` as C prints them: the sign and the rest.
+fn float_text(c: &Conversion, x: f64) -> (&'static str, String) {
+    let sign = if x.is_sign_negative() && x != 0.0 {
+        "-"
+    } else if c.plus {
+        "+"
+    } else if c.space {
+        " "
+    } else {
+        ""
+    };
+    let a = x.abs();
+    let p = c.precision.unwrap_or(6).min(64);
+    let upper = c.conv.chars().all(|ch| ch.is_ascii_uppercase());
+    let text = match c.conv.to_ascii_lowercase().as_str() {
+        "f" => format!("{a:.p$}"),
+        "e" => exp_text(a, p),
+        _ => {
+            // %g: %e or %f by the exponent, trailing zeros removed unless `#`.
+            let p = p.max(1);
+            let exp = if a == 0.0 {
+                0
+            } else {
+                let e = exp_text(a, p - 1);
+                e.rsplit('e')
+                    .next()
+                    .and_then(|t| t.parse::<i32>().ok())
+                    .unwrap_or(0)
+            };
+            let t = if exp < -4 || exp >= p as i32 {
+                let e = exp_text(a, p - 1);
+                match e.split_once('e') {
+                    Some((m, x)) if !c.alternate => format!("{}e{x}", trim_zeros(m)),
+                    _ => e,
+                }
+            } else {
+                let f = format!("{a:.*}", (p as i32 - 1 - exp).max(0) as usize);
+                if c.alternate {
+                    f
+                } else {
+                    trim_zeros(&f).to_string()
+                }
+            };
+            t
+        }
+    };
+    (
+        sign,
+        if upper {
+            text.to_ascii_uppercase()
+        } else {
+            text
+        },
+    )
+}
+
+/// `%e` of a non-negative `a` with `p` digits after the point: `d.ddde+XX`.
+fn exp_text(a: f64, p: usize) -> String {
+    let s = format!("{a:.p$e}");
+    match s.split_once('e') {
+        Some((m, e)) => {
+            let n: i32 = e.parse().unwrap_or(0);
+            let sign = if n < 0 { '-' } else { '+' };
+            format!("{m}e{sign}{:02}", n.abs())
+        }
+        None => s,
+    }
+}
+
+/// `1.500000` to `1.5`, `2.000` to `2`.
+fn trim_zeros(m: &str) -> &str {
+    if m.contains('.') {
+        m.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        m
+    }
 }
 
 fn pad_text(c: &Conversion, body: &str) -> String {

@@ -1,0 +1,480 @@
+//! Functions that build strings or search them byte by byte in BPF: string ranges
+//! ([`ir::Function::StrRange`]), joins, byte searches from either end, the last occurrence of a
+//! substring, ASCII case mapping and integer-to-text conversion (`lltostr`).
+//!
+//! Each is a bounded loop over a fixed-size buffer. Every byte access is preceded by a compare
+//! of its index with the buffer size, so the verifier can prove it in bounds. Results are built
+//! in fresh scratch memory and then copied to their destination: a destination may be one of
+//! the arguments (`s = strjoin(s, "x")`).
+
+use crate::func::{error, unsupported, FnGen, Place, R};
+use inkwell::basic_block::BasicBlock;
+use inkwell::values::IntValue;
+use inkwell::IntPredicate;
+use ir::{Expr, Function, Type};
+
+/// The largest `haystack size * needle size` of a last-occurrence search: its nested loop is
+/// explored by the verifier one iteration at a time, within its 1M instruction budget.
+const MAX_RSTR_WORK: u64 = 16 * 1024;
+
+/// Room for a 64-bit number in base 2, a sign or prefix, and the NUL.
+const LLTOSTR_BUF: u32 = 72;
+
+impl<'ctx> FnGen<'_, 'ctx> {
+    /// `for i in 0..n`: `body` gets `i` (an i64) and the block after the loop (to break out);
+    /// falling off the end of the body continues with `i + 1`.
+    fn count_loop(
+        &mut self,
+        n: u64,
+        body: &mut dyn FnMut(&mut Self, IntValue<'ctx>, BasicBlock<'ctx>) -> R<()>,
+    ) -> R<()> {
+        let from = self.current()?;
+        let head = self.block("loop");
+        let inner = self.block("loop_body");
+        let latch = self.block("loop_next");
+        let exit = self.block("loop_end");
+        self.b.build_unconditional_branch(head)?;
+        self.b.position_at_end(head);
+        let i = self.b.build_phi(self.i64t(), "i")?;
+        i.add_incoming(&[(&self.u64c(0), from)]);
+        let iv = i.as_basic_value().into_int_value();
+        let more = self
+            .b
+            .build_int_compare(IntPredicate::ULT, iv, self.u64c(n), "more")?;
+        self.b.build_conditional_branch(more, inner, exit)?;
+        self.b.position_at_end(inner);
+        body(self, iv, exit)?;
+        self.br(latch)?;
+        self.b.position_at_end(latch);
+        let inc = self.b.build_int_add(iv, self.u64c(1), "inc")?;
+        i.add_incoming(&[(&inc, latch)]);
+        self.b.build_unconditional_branch(head)?;
+        self.b.position_at_end(exit);
+        Ok(())
+    }
+
+    /// Byte `k` (an i64) of the `size`-byte buffer at `p`; control goes to `outside` when `k`
+    /// is not below `size` (unsigned, so negative indices are outside too).
+    fn byte_at(
+        &mut self,
+        p: Place<'ctx>,
+        size: u32,
+        k: IntValue<'ctx>,
+        outside: BasicBlock<'ctx>,
+    ) -> R<IntValue<'ctx>> {
+        let ok = self.block("byte_in");
+        let inside =
+            self.b
+                .build_int_compare(IntPredicate::ULT, k, self.u64c(u64::from(size)), "inside")?;
+        self.b.build_conditional_branch(inside, ok, outside)?;
+        self.b.position_at_end(ok);
+        let i8t = self.cx.i8_type();
+        // SAFETY: k < size, checked above.
+        let at = unsafe { self.b.build_gep(i8t, p.ptr, &[k], "at")? };
+        Ok(self.b.build_load(i8t, at, "c")?.into_int_value())
+    }
+
+    /// Stores byte `c` at index `k` of the `size`-byte buffer at `p`; control goes to `outside`
+    /// when `k` is not below `size`.
+    fn put_byte(
+        &mut self,
+        p: Place<'ctx>,
+        size: u32,
+        k: IntValue<'ctx>,
+        c: IntValue<'ctx>,
+        outside: BasicBlock<'ctx>,
+    ) -> R<()> {
+        let ok = self.block("put_in");
+        let inside =
+            self.b
+                .build_int_compare(IntPredicate::ULT, k, self.u64c(u64::from(size)), "inside")?;
+        self.b.build_conditional_branch(inside, ok, outside)?;
+        self.b.position_at_end(ok);
+        let i8t = self.cx.i8_type();
+        // SAFETY: k < size, checked above.
+        let at = unsafe { self.b.build_gep(i8t, p.ptr, &[k], "at")? };
+        self.b.build_store(at, c)?;
+        Ok(())
+    }
+
+    /// An i64 on the stack, initialised to `v`.
+    fn i64_slot(&mut self, v: IntValue<'ctx>) -> R<Place<'ctx>> {
+        let p = self.stack(8)?;
+        self.store(p, &Type::I64, v)?;
+        Ok(p)
+    }
+
+    /// An argument as a signed 64-bit value.
+    fn i64_arg(&mut self, a: &Expr) -> R<IntValue<'ctx>> {
+        let v = self.scalar(a)?;
+        self.convert(v, &a.ty, &Type::I64)
+    }
+
+    /// A string-building function into `dst`, a string buffer of `size` bytes.
+    pub(crate) fn strbuild_into(
+        &mut self,
+        f: Function,
+        args: &[Expr],
+        e: &Expr,
+        dst: Place<'ctx>,
+        size: u32,
+    ) -> R<()> {
+        let n = e.ty.size().min(size).max(1);
+        let out = self.scratch(n)?;
+        self.zero(out, n)?;
+        match f {
+            Function::StrRange => {
+                let [s, start, count] = args else {
+                    return error(
+                        e.span,
+                        "internal error: a string range takes three arguments",
+                    );
+                };
+                let Type::Str { size: ss } = s.ty else {
+                    return unsupported(e.span, format!("a range of a {}", s.ty));
+                };
+                let sp = self.eval_mem(s)?;
+                let start = self.i64_arg(start)?;
+                let count = self.i64_arg(count)?;
+                self.range_into(out, n, sp, ss, start, count)?;
+            }
+            Function::Strjoin => {
+                let [a, b] = args else {
+                    return error(e.span, "internal error: strjoin takes two arguments");
+                };
+                let (Type::Str { size: sa }, Type::Str { size: sb }) = (&a.ty, &b.ty) else {
+                    return unsupported(e.span, "strjoin() of non-strings");
+                };
+                let (sa, sb) = (*sa, *sb);
+                let pa = self.eval_mem(a)?;
+                let pb = self.eval_mem(b)?;
+                let len = self.i64_slot(self.u64c(0))?;
+                self.count_loop(u64::from(sa.min(n - 1)), &mut |g, i, exit| {
+                    let c = g.byte_at(pa, sa, i, exit)?;
+                    g.break_if_nul(c, exit)?;
+                    g.put_byte(out, n - 1, i, c, exit)?;
+                    let next = g.b.build_int_add(i, g.u64c(1), "len")?;
+                    g.store(len, &Type::I64, next)
+                })?;
+                let l = self.load(len, &Type::I64)?;
+                self.count_loop(u64::from(sb), &mut |g, j, exit| {
+                    let c = g.byte_at(pb, sb, j, exit)?;
+                    g.break_if_nul(c, exit)?;
+                    let k = g.b.build_int_add(l, j, "k")?;
+                    g.put_byte(out, n - 1, k, c, exit)
+                })?;
+            }
+            Function::StrCase { upper } => {
+                let [s] = args else {
+                    return error(e.span, "internal error: toupper/tolower take one argument");
+                };
+                let Type::Str { size: ss } = s.ty else {
+                    return unsupported(e.span, format!("changing the case of a {}", s.ty));
+                };
+                let sp = self.eval_mem(s)?;
+                let (lo, delta) = if upper { (b'a', -32i64) } else { (b'A', 32) };
+                self.count_loop(u64::from(ss.min(n - 1)), &mut |g, i, exit| {
+                    let c = g.byte_at(sp, ss, i, exit)?;
+                    g.break_if_nul(c, exit)?;
+                    let i8t = g.cx.i8_type();
+                    let off =
+                        g.b.build_int_sub(c, i8t.const_int(u64::from(lo), false), "off")?;
+                    let letter = g.b.build_int_compare(
+                        IntPredicate::ULT,
+                        off,
+                        i8t.const_int(26, false),
+                        "letter",
+                    )?;
+                    let moved =
+                        g.b.build_int_add(c, i8t.const_int(delta as u64, true), "moved")?;
+                    let m = g.b.build_select(letter, moved, c, "m")?.into_int_value();
+                    g.put_byte(out, n - 1, i, m, exit)
+                })?;
+            }
+            Function::Lltostr => {
+                let [v, base] = args else {
+                    return error(e.span, "internal error: lltostr takes two arguments");
+                };
+                let v = self.i64_arg(v)?;
+                let base = self.i64_arg(base)?;
+                self.lltostr_into(out, n, v, base)?;
+            }
+            _ => return unsupported(e.span, format!("{f:?} as a string")),
+        }
+        self.copy(dst, out, n)?;
+        if size > n {
+            let tail = self.at(dst, n)?;
+            self.zero(tail, size - n)?;
+        }
+        Ok(())
+    }
+
+    /// Goes to `exit` when byte `c` is the NUL.
+    fn break_if_nul(&mut self, c: IntValue<'ctx>, exit: BasicBlock<'ctx>) -> R<()> {
+        let go = self.block("not_nul");
+        let nul =
+            self.b
+                .build_int_compare(IntPredicate::EQ, c, c.get_type().const_zero(), "nul")?;
+        self.b.build_conditional_branch(nul, exit, go)?;
+        self.b.position_at_end(go);
+        Ok(())
+    }
+
+    /// Copies at most `count` bytes of the string at `src` (`ss` bytes) from byte `start` into the
+    /// zeroed `n`-byte buffer `out`, stopping at the NUL; nothing for a negative start or count.
+    fn range_into(
+        &mut self,
+        out: Place<'ctx>,
+        n: u32,
+        src: Place<'ctx>,
+        ss: u32,
+        start: IntValue<'ctx>,
+        count: IntValue<'ctx>,
+    ) -> R<()> {
+        let go = self.block("range");
+        let done = self.block("range_end");
+        let zero = self.u64c(0);
+        let neg_start = self
+            .b
+            .build_int_compare(IntPredicate::SLT, start, zero, "negstart")?;
+        let no_count = self
+            .b
+            .build_int_compare(IntPredicate::SLE, count, zero, "nocount")?;
+        let skip = self.b.build_or(neg_start, no_count, "skip")?;
+        self.b.build_conditional_branch(skip, done, go)?;
+        self.b.position_at_end(go);
+        self.count_loop(u64::from(n - 1), &mut |g, i, exit| {
+            let enough =
+                g.b.build_int_compare(IntPredicate::UGE, i, count, "enough")?;
+            let more = g.block("range_more");
+            g.b.build_conditional_branch(enough, exit, more)?;
+            g.b.position_at_end(more);
+            let k = g.b.build_int_add(start, i, "k")?;
+            let c = g.byte_at(src, ss, k, exit)?;
+            g.break_if_nul(c, exit)?;
+            g.put_byte(out, n - 1, i, c, exit)
+        })?;
+        self.br(done)?;
+        self.b.position_at_end(done);
+        Ok(())
+    }
+
+    /// D's `lltostr`: the digits of `v` in `base`, right to left in a stack buffer, then the
+    /// prefix (`0x` for hex, `0` for octal and for zero) and sign, then copied to `out`.
+    fn lltostr_into(
+        &mut self,
+        out: Place<'ctx>,
+        n: u32,
+        v: IntValue<'ctx>,
+        base: IntValue<'ctx>,
+    ) -> R<()> {
+        let buf = self.stack(LLTOSTR_BUF)?;
+        self.zero(buf, LLTOSTR_BUF)?;
+        let done = self.block("lltostr_end");
+        let go = self.block("lltostr");
+        // Bases 2..=36 only; anything else gives the empty string.
+        let off = self.b.build_int_sub(base, self.u64c(2), "boff")?;
+        let valid = self
+            .b
+            .build_int_compare(IntPredicate::ULE, off, self.u64c(34), "valid")?;
+        self.b.build_conditional_branch(valid, go, done)?;
+        self.b.position_at_end(go);
+        let zero = self.u64c(0);
+        let is10 = self
+            .b
+            .build_int_compare(IntPredicate::EQ, base, self.u64c(10), "is10")?;
+        let negative = self
+            .b
+            .build_int_compare(IntPredicate::SLT, v, zero, "negv")?;
+        let neg = self.b.build_and(is10, negative, "neg")?;
+        let minus = self.b.build_int_neg(v, "minus")?;
+        let val = self.b.build_select(neg, minus, v, "val")?.into_int_value();
+        let val = self.i64_slot(val)?;
+        let pos = self.i64_slot(self.u64c(u64::from(LLTOSTR_BUF - 2)))?;
+        let i8t = self.cx.i8_type();
+        self.count_loop(64, &mut |g, _, exit| {
+            let x = g.load(val, &Type::I64)?;
+            let more = g.block("digit");
+            let z = g.b.build_int_compare(IntPredicate::EQ, x, g.u64c(0), "z")?;
+            g.b.build_conditional_branch(z, exit, more)?;
+            g.b.position_at_end(more);
+            let d = g.b.build_int_unsigned_rem(x, base, "d")?;
+            let small =
+                g.b.build_int_compare(IntPredicate::ULT, d, g.u64c(10), "small")?;
+            let dec = g.b.build_int_add(d, g.u64c(u64::from(b'0')), "dec")?;
+            let alpha =
+                g.b.build_int_add(d, g.u64c(u64::from(b'a') - 10), "alpha")?;
+            let ch = g.b.build_select(small, dec, alpha, "ch")?.into_int_value();
+            let ch = g.b.build_int_truncate(ch, i8t, "ch8")?;
+            g.push_front(buf, pos, ch, exit)?;
+            let q = g.b.build_int_unsigned_div(x, base, "q")?;
+            g.store(val, &Type::I64, q)
+        })?;
+        let is16 = self
+            .b
+            .build_int_compare(IntPredicate::EQ, base, self.u64c(16), "is16")?;
+        let is8 = self
+            .b
+            .build_int_compare(IntPredicate::EQ, base, self.u64c(8), "is8")?;
+        let vzero = self
+            .b
+            .build_int_compare(IntPredicate::EQ, v, zero, "vzero")?;
+        let zero16 = self.b.build_and(vzero, is16, "zero16")?;
+        let zero_prefix = self.b.build_or(vzero, is8, "zp")?;
+        let zero_prefix = self.b.build_or(zero_prefix, is16, "zp16")?;
+        for (cond, ch) in [
+            (zero16, b'0'),
+            (is16, b'x'),
+            (zero_prefix, b'0'),
+            (neg, b'-'),
+        ] {
+            let yes = self.block("prefix");
+            let next = self.block("prefix_next");
+            self.b.build_conditional_branch(cond, yes, next)?;
+            self.b.position_at_end(yes);
+            self.push_front(buf, pos, i8t.const_int(u64::from(ch), false), next)?;
+            self.br(next)?;
+            self.b.position_at_end(next);
+        }
+        let p = self.load(pos, &Type::I64)?;
+        let start = self.b.build_int_add(p, self.u64c(1), "start")?;
+        self.range_into(
+            out,
+            n,
+            buf,
+            LLTOSTR_BUF,
+            start,
+            self.u64c(u64::from(LLTOSTR_BUF)),
+        )?;
+        self.br(done)?;
+        self.b.position_at_end(done);
+        Ok(())
+    }
+
+    /// Writes `c` at `buf[*pos]` and moves `pos` one byte left.
+    fn push_front(
+        &mut self,
+        buf: Place<'ctx>,
+        pos: Place<'ctx>,
+        c: IntValue<'ctx>,
+        outside: BasicBlock<'ctx>,
+    ) -> R<()> {
+        let p = self.load(pos, &Type::I64)?;
+        self.put_byte(buf, LLTOSTR_BUF - 1, p, c, outside)?;
+        let left = self.b.build_int_sub(p, self.u64c(1), "left")?;
+        self.store(pos, &Type::I64, left)
+    }
+
+    /// The searches of this module that yield a number (int64).
+    pub(crate) fn strsearch(&mut self, f: Function, args: &[Expr], e: &Expr) -> R<IntValue<'ctx>> {
+        let minus1 = self.i64t().const_all_ones();
+        let r = match f {
+            Function::StrFindByte { last, not } => {
+                let [s, c, from, to] = args else {
+                    return error(e.span, "internal error: a byte search takes four arguments");
+                };
+                let Type::Str { size: ss } = s.ty else {
+                    return unsupported(e.span, format!("searching a {}", s.ty));
+                };
+                let sp = self.eval_mem(s)?;
+                let c = self.scalar(c)?;
+                let c = self
+                    .b
+                    .build_int_truncate_or_bit_cast(c, self.cx.i8_type(), "c8")?;
+                let from = self.i64_arg(from)?;
+                let to = self.i64_arg(to)?;
+                let found = self.i64_slot(minus1)?;
+                self.count_loop(u64::from(ss), &mut |g, i, exit| {
+                    let b = g.byte_at(sp, ss, i, exit)?;
+                    g.break_if_nul(b, exit)?;
+                    let past = g.b.build_int_compare(IntPredicate::SGE, i, to, "past")?;
+                    let in_end = g.block("find_in");
+                    g.b.build_conditional_branch(past, exit, in_end)?;
+                    g.b.position_at_end(in_end);
+                    let before =
+                        g.b.build_int_compare(IntPredicate::SLT, i, from, "before")?;
+                    let eq = g.b.build_int_compare(
+                        if not {
+                            IntPredicate::NE
+                        } else {
+                            IntPredicate::EQ
+                        },
+                        b,
+                        c,
+                        "match",
+                    )?;
+                    let not_before = g.b.build_not(before, "nb")?;
+                    let hit = g.b.build_and(eq, not_before, "hit")?;
+                    let yes = g.block("find_hit");
+                    let cont = g.block("find_next");
+                    g.b.build_conditional_branch(hit, yes, cont)?;
+                    g.b.position_at_end(yes);
+                    g.store(found, &Type::I64, i)?;
+                    if last {
+                        g.b.build_unconditional_branch(cont)?;
+                    } else {
+                        g.b.build_unconditional_branch(exit)?;
+                    }
+                    g.b.position_at_end(cont);
+                    Ok(())
+                })?;
+                self.load(found, &Type::I64)?
+            }
+            Function::StrRstr => {
+                let [h, nd] = args else {
+                    return error(e.span, "internal error: rindex takes two arguments");
+                };
+                let (Type::Str { size: sh }, Type::Str { size: sn }) = (&h.ty, &nd.ty) else {
+                    return unsupported(e.span, "rindex() of non-strings");
+                };
+                let (sh, sn) = (*sh, *sn);
+                if u64::from(sh) * u64::from(sn) > MAX_RSTR_WORK {
+                    return unsupported(
+                        e.span,
+                        format!(
+                            "rindex() of a string[{sh}] and a string[{sn}] (at most {MAX_RSTR_WORK} for the product of the sizes; use a string literal or a smaller strsize)"
+                        ),
+                    );
+                }
+                let hp = self.eval_mem(h)?;
+                let np = self.eval_mem(nd)?;
+                let found = self.i64_slot(minus1)?;
+                self.count_loop(u64::from(sh) + 1, &mut |g, i, exit| {
+                    let matched = g.block("rstr_match");
+                    let after = g.block("rstr_after");
+                    g.count_loop(u64::from(sn), &mut |g, j, _| {
+                        let nc = g.byte_at(np, sn, j, matched)?;
+                        let nonnul = g.block("rstr_cmp");
+                        let nul = g.b.build_int_compare(
+                            IntPredicate::EQ,
+                            nc,
+                            nc.get_type().const_zero(),
+                            "nend",
+                        )?;
+                        g.b.build_conditional_branch(nul, matched, nonnul)?;
+                        g.b.position_at_end(nonnul);
+                        let k = g.b.build_int_add(i, j, "k")?;
+                        let hc = g.byte_at(hp, sh, k, after)?;
+                        let same = g.b.build_int_compare(IntPredicate::EQ, hc, nc, "same")?;
+                        let cont = g.block("rstr_same");
+                        g.b.build_conditional_branch(same, cont, after)?;
+                        g.b.position_at_end(cont);
+                        Ok(())
+                    })?;
+                    // The whole needle buffer matched.
+                    g.br(matched)?;
+                    g.b.position_at_end(matched);
+                    g.store(found, &Type::I64, i)?;
+                    g.b.build_unconditional_branch(after)?;
+                    g.b.position_at_end(after);
+                    // Stop after the position of the haystack's NUL.
+                    let c = g.byte_at(hp, sh, i, exit)?;
+                    g.break_if_nul(c, exit)
+                })?;
+                self.load(found, &Type::I64)?
+            }
+            _ => return unsupported(e.span, format!("{f:?} as a number")),
+        };
+        self.convert(r, &Type::I64, &e.ty)
+    }
+}
