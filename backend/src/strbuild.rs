@@ -9,7 +9,7 @@
 
 use crate::func::{error, unsupported, FnGen, Place, R};
 use inkwell::basic_block::BasicBlock;
-use inkwell::values::IntValue;
+use inkwell::values::{BasicValue, IntValue};
 use inkwell::IntPredicate;
 use ir::{Expr, Function, Type};
 
@@ -62,6 +62,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
         k: IntValue<'ctx>,
         outside: BasicBlock<'ctx>,
     ) -> R<IntValue<'ctx>> {
+        let k = self.opaque(k)?;
         let ok = self.block("byte_in");
         let inside =
             self.b
@@ -84,6 +85,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
         c: IntValue<'ctx>,
         outside: BasicBlock<'ctx>,
     ) -> R<()> {
+        let k = self.opaque(k)?;
         let ok = self.block("put_in");
         let inside =
             self.b
@@ -97,11 +99,44 @@ impl<'ctx> FnGen<'_, 'ctx> {
         Ok(())
     }
 
-    /// An i64 on the stack, initialised to `v`.
+    /// `k` as an index LLVM cannot take apart: passed through scratch memory before its bounds
+    /// check, so the check and the address use the same register (otherwise LLVM splits
+    /// `base + (start + i)` into a hoisted `base + start` the verifier cannot bound).
+    fn opaque(&mut self, k: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        self.forget(k)
+    }
+
+    /// An i64 in scratch memory, initialised to `v`. Not on the stack: the verifier does not
+    /// track what scratch memory holds, so the value a loop leaves there does not keep apart
+    /// the states of its different exits (which would multiply the work of every later loop).
     fn i64_slot(&mut self, v: IntValue<'ctx>) -> R<Place<'ctx>> {
-        let p = self.stack(8)?;
+        let p = self.scratch(8)?;
         self.store(p, &Type::I64, v)?;
         Ok(p)
+    }
+
+    /// An i64 read back from a scratch slot with a volatile load (so LLVM keeps the load and the
+    /// verifier sees an unknown value; see [`Self::i64_slot`]).
+    pub(crate) fn load_slot(&mut self, p: Place<'ctx>) -> R<IntValue<'ctx>> {
+        let v = self.b.build_load(self.i64t(), p.ptr, "slot")?;
+        if let Some(i) = v.as_instruction_value() {
+            let _ = i.set_volatile(true);
+            let _ = i.set_alignment(8);
+        }
+        Ok(v.into_int_value())
+    }
+
+    /// `v` passed through scratch memory: the same number, but one the verifier no longer
+    /// knows, so that the states after a search loop's many exits can be merged.
+    pub(crate) fn forget(&mut self, v: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        let wide = self
+            .b
+            .build_int_z_extend_or_bit_cast(v, self.i64t(), "wide")?;
+        let p = self.i64_slot(wide)?;
+        let r = self.load_slot(p)?;
+        Ok(self
+            .b
+            .build_int_truncate_or_bit_cast(r, v.get_type(), "forgot")?)
     }
 
     /// An argument as a signed 64-bit value.
@@ -156,7 +191,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
                     let next = g.b.build_int_add(i, g.u64c(1), "len")?;
                     g.store(len, &Type::I64, next)
                 })?;
-                let l = self.load(len, &Type::I64)?;
+                let l = self.load_slot(len)?;
                 self.count_loop(u64::from(sb), &mut |g, j, exit| {
                     let c = g.byte_at(pb, sb, j, exit)?;
                     g.break_if_nul(c, exit)?;
@@ -293,7 +328,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
         let pos = self.i64_slot(self.u64c(u64::from(LLTOSTR_BUF - 2)))?;
         let i8t = self.cx.i8_type();
         self.count_loop(64, &mut |g, _, exit| {
-            let x = g.load(val, &Type::I64)?;
+            let x = g.load_slot(val)?;
             let more = g.block("digit");
             let z = g.b.build_int_compare(IntPredicate::EQ, x, g.u64c(0), "z")?;
             g.b.build_conditional_branch(z, exit, more)?;
@@ -336,7 +371,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
             self.br(next)?;
             self.b.position_at_end(next);
         }
-        let p = self.load(pos, &Type::I64)?;
+        let p = self.load_slot(pos)?;
         let start = self.b.build_int_add(p, self.u64c(1), "start")?;
         self.range_into(
             out,
@@ -359,7 +394,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
         c: IntValue<'ctx>,
         outside: BasicBlock<'ctx>,
     ) -> R<()> {
-        let p = self.load(pos, &Type::I64)?;
+        let p = self.load_slot(pos)?;
         self.put_byte(buf, LLTOSTR_BUF - 1, p, c, outside)?;
         let left = self.b.build_int_sub(p, self.u64c(1), "left")?;
         self.store(pos, &Type::I64, left)
@@ -418,7 +453,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
                     g.b.position_at_end(cont);
                     Ok(())
                 })?;
-                self.load(found, &Type::I64)?
+                self.load_slot(found)?
             }
             Function::StrRstr => {
                 let [h, nd] = args else {
@@ -471,7 +506,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
                     let c = g.byte_at(hp, sh, i, exit)?;
                     g.break_if_nul(c, exit)
                 })?;
-                self.load(found, &Type::I64)?
+                self.load_slot(found)?
             }
             _ => return unsupported(e.span, format!("{f:?} as a number")),
         };

@@ -29,11 +29,14 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 };
                 let p = self.eval_mem(s)?;
                 let n = self.strlen(p, size)?;
+                let n = self.forget(n)?;
                 self.convert(n, &Type::U64, &e.ty)
             }
             Function::Strstr => {
-                let [h, n] = args else {
-                    return error(e.span, "strstr takes two arguments");
+                let (h, n, start) = match args {
+                    [h, n] => (h, n, None),
+                    [h, n, start] => (h, n, Some(start)),
+                    _ => return error(e.span, "strstr takes two or three arguments"),
                 };
                 let (Type::Str { size: sh }, Type::Str { size: sn }) = (&h.ty, &n.ty) else {
                     return unsupported(e.span, "strstr() of non-strings");
@@ -49,7 +52,15 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 }
                 let hp = self.eval_mem(h)?;
                 let np = self.eval_mem(n)?;
-                let i = self.strstr(hp, sh, np, sn)?;
+                let start = match start {
+                    Some(x) => {
+                        let v = self.scalar(x)?;
+                        Some(self.convert(v, &x.ty, &Type::I64)?)
+                    }
+                    None => None,
+                };
+                let i = self.strstr_from(hp, sh, np, sn, start)?;
+                let i = self.forget(i)?;
                 self.convert(i, &Type::I64, &e.ty)
             }
             Function::StrIndex => {
@@ -234,6 +245,20 @@ impl<'ctx> FnGen<'_, 'ctx> {
         needle: Place<'ctx>,
         sn: u32,
     ) -> R<IntValue<'ctx>> {
+        self.strstr_from(hay, sh, needle, sn, None)
+    }
+
+    /// [`Self::strstr`] starting at index `start` (an i64 the caller keeps within the string;
+    /// 0 when `None`); an empty needle is found at `start`.
+    pub(crate) fn strstr_from(
+        &mut self,
+        hay: Place<'ctx>,
+        sh: u32,
+        needle: Place<'ctx>,
+        sn: u32,
+        start: Option<IntValue<'ctx>>,
+    ) -> R<IntValue<'ctx>> {
+        let start = start.unwrap_or_else(|| self.u64c(0));
         let i8t = self.cx.i8_type();
         let i64t = self.i64t();
         let minus1 = i64t.const_all_ones();
@@ -249,7 +274,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
         self.b.build_conditional_branch(empty, done, outer)?;
         self.b.position_at_end(outer);
         let i = self.b.build_phi(i64t, "i")?;
-        i.add_incoming(&[(&self.u64c(0), from)]);
+        i.add_incoming(&[(&start, from)]);
         let iv = i.as_basic_value().into_int_value();
         let at_i = self.block("strstr_at");
         let more =
@@ -312,7 +337,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
         self.b.build_unconditional_branch(done)?;
         self.b.position_at_end(done);
         let result = self.b.build_phi(i64t, "strstr")?;
-        result.add_incoming(&[(&self.u64c(0), from), (&iv, yes), (&minus1, no)]);
+        result.add_incoming(&[(&start, from), (&iv, yes), (&minus1, no)]);
         Ok(result.as_basic_value().into_int_value())
     }
 }

@@ -184,7 +184,8 @@ pub enum Function {
     Strcontains,
     /// `strlen(s)`: the bytes before the first NUL of a string (uint64).
     Strlen,
-    /// `strstr(haystack, needle)`: the index of the first occurrence of `needle`, or -1 (int64).
+    /// `strstr(haystack, needle[, start])`: the index of the first occurrence of `needle` at or
+    /// after index `start` (int64, 0 to the haystack's length; 0 when absent), or -1 (int64).
     Strstr,
     /// `s[i]`: byte `i` of a string (`args[1]`, an integer), 0 past its end (int8).
     StrIndex,

@@ -398,7 +398,6 @@ impl Lowerer<'_> {
         pos: Option<Expr>,
         span: Span,
     ) -> Expr {
-        let size = i64::from(self.strsize());
         let string = Type::Str {
             size: self.strsize(),
         };
@@ -430,19 +429,9 @@ impl Lowerer<'_> {
         }
         let p = tern(lt(pos.clone(), i64c(0, span)), i64c(0, span), pos);
         let p = self.bind(stmts, p);
-        let rest = call(
-            Function::StrRange,
-            vec![s, p.clone(), i64c(size, span)],
-            string,
-            span,
-        );
-        let r = call(Function::Strstr, vec![rest, needle], Type::I64, span);
-        let r = self.bind(stmts, r);
-        let found = tern(
-            lt(r.clone(), i64c(0, span)),
-            i64c(-1, span),
-            add(r, p.clone()),
-        );
+        // Searched only when `p` is inside the string.
+        let from = tern(ge(p.clone(), len.clone()), i64c(0, span), p.clone());
+        let found = call(Function::Strstr, vec![s, needle, from], Type::I64, span);
         let past = tern(empty, len.clone(), i64c(-1, span));
         int(tern(ge(p, len), past, found))
     }

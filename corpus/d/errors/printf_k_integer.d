@@ -1,0 +1,5 @@
+/* %k needs a stack, not an integer. */
+BEGIN
+{
+	printf("%k", 42);
+}
