@@ -81,6 +81,9 @@ fn run(cli: &Cli) -> Result<i32, ()> {
             .or(cli.cmd.as_ref().map(|_| 0)),
         filter_pid: cli.pid,
         unsafe_mode: cli.unsafe_mode,
+        env_config: std::env::vars()
+            .filter(|(k, _)| k.starts_with("BPFTRACE_"))
+            .collect(),
     };
     let (program, diags) = frontend_bt::compile(&file, &options);
     let shown: Vec<Diagnostic> = diags

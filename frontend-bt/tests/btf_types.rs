@@ -19,6 +19,7 @@ fn lower_with(text: &str, types: &BtfCatalog) -> String {
         cpid: None,
         filter_pid: None,
         unsafe_mode: false,
+        env_config: vec![],
     };
     let (program, diags) = compile(&file, &options);
     let rendered = render_all(&file, &diags);

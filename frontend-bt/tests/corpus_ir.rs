@@ -69,6 +69,7 @@ fn lower_file(path: &Path) -> (Option<ir::Program>, String) {
             || text
                 .lines()
                 .any(|l| l.starts_with("// flags:") && l.contains("--unsafe")),
+        env_config: vec![],
     };
     let (program, diags) = compile(&file, &options);
     (program, render_all(&file, &diags))

@@ -17,6 +17,7 @@ fn lower(text: &str, unsafe_mode: bool) -> (Option<ir::Program>, String) {
         cpid: None,
         filter_pid: None,
         unsafe_mode,
+        env_config: vec![],
     };
     let (p, d) = compile(&file, &options);
     (p, render_all(&file, &d))

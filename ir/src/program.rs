@@ -39,6 +39,8 @@ pub struct Config {
     pub str_trunc_trailer: String,
     /// Whose output conventions the runtime follows (bpftrace's, or DTrace's for D scripts).
     pub output: OutputStyle,
+    /// The most bytes `cat()` prints of a file (`max_cat_bytes`).
+    pub max_cat_bytes: u64,
 }
 
 /// The output conventions a program follows: what the exit dump, `printf` conversions and
@@ -131,6 +133,7 @@ impl Default for Config {
             print_maps_on_exit: true,
             str_trunc_trailer: "..".to_string(),
             output: OutputStyle::Bpftrace,
+            max_cat_bytes: 10240,
         }
     }
 }

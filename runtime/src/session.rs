@@ -373,7 +373,7 @@ impl Handler<'_> {
                     }
                 }
             }
-            ActionKind::Cat { .. } => match read_capped(text, MAX_CAT_BYTES) {
+            ActionKind::Cat { .. } => match read_capped(text, self.program.config.max_cat_bytes) {
                 Ok(bytes) => self.write(&String::from_utf8_lossy(&bytes)),
                 Err(e) => {
                     self.flush();
@@ -811,9 +811,6 @@ fn join_text(values: &[Value], separator: &str) -> String {
     }
     parts.join(separator)
 }
-
-/// The most bytes `cat()` prints of a file (bpftrace's `max_cat_bytes`).
-const MAX_CAT_BYTES: u64 = 10240;
 
 /// The first `max` bytes of the file at `path`.
 fn read_capped(path: &str, max: u64) -> std::io::Result<Vec<u8>> {

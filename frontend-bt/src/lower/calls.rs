@@ -450,6 +450,13 @@ impl Lowerer<'_> {
                 .get(n.saturating_sub(1) as usize)
                 .cloned()
                 .unwrap_or_default();
+            // Read like any string: at most max_strlen - 1 bytes (then the trailer prints).
+            let max = self.config.max_strlen.saturating_sub(1) as usize;
+            let text = if text.len() > max {
+                String::from_utf8_lossy(&text.as_bytes()[..max]).into_owned()
+            } else {
+                text
+            };
             return string_literal(text, span);
         }
         let p = self.lower_expr(source, ctx, scopes);

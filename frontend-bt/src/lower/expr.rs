@@ -147,6 +147,11 @@ impl Lowerer<'_> {
                 if matches!(&base.kind, A::Ident(n) if n == "args") {
                     return self.tracepoint_field(&field.name, field.span, span, ctx);
                 }
+                if matches!(&base.kind, A::Ident(n) if n == "config")
+                    && !self.defines.contains_key("config")
+                {
+                    return self.config_field(field, span);
+                }
                 let b = self.lower_expr(base, ctx, scopes);
                 let b = match self.struct_member(b, field, span) {
                     Ok(member) => return member,

@@ -10,6 +10,7 @@
 //! scratch-variable scopes, [`maps`] the map table.
 
 mod calls;
+mod config;
 mod ctypes;
 mod expr;
 mod funcs;
@@ -47,6 +48,9 @@ pub struct LowerOptions<'a> {
     pub filter_pid: Option<u32>,
     /// `--unsafe`: allow `system()`, `signal()` and `signal_thread()`.
     pub unsafe_mode: bool,
+    /// The `BPFTRACE_*` environment variables (name, value): config variables set this way
+    /// override the script's config block.
+    pub env_config: Vec<(String, String)>,
 }
 
 /// Lowers a parsed program. Returns the IR when there were no errors, and every diagnostic.
@@ -107,6 +111,8 @@ pub(crate) struct Lowerer<'a> {
     pub iter_target: Option<String>,
     /// The type of each `typeof(expression)`, keyed by the expression's span.
     pub typeof_types: HashMap<Span, Type>,
+    /// How stacks print unless a call names a mode (`stack_mode` config).
+    pub stack_mode: ir::StackMode,
 }
 
 impl<'a> Lowerer<'a> {
@@ -128,6 +134,7 @@ impl<'a> Lowerer<'a> {
             user_binary: None,
             iter_target: None,
             typeof_types: HashMap::new(),
+            stack_mode: ir::StackMode::Bpftrace,
         }
     }
 
@@ -184,6 +191,7 @@ impl<'a> Lowerer<'a> {
                 _ => {}
             }
         }
+        self.apply_env_config();
         for item in &program.items {
             match item {
                 ast::Item::Probe(p) => probes.extend(self.lower_probe(p)),
@@ -201,54 +209,6 @@ impl<'a> Lowerer<'a> {
             }
         }
         probes
-    }
-
-    fn lower_config(&mut self, config: &ast::Config) {
-        for entry in &config.entries {
-            let key = entry.key.name.as_str();
-            let key = key
-                .strip_prefix("BPFTRACE_")
-                .map_or(key.to_string(), str::to_ascii_lowercase);
-            let int_value = match &entry.value.kind {
-                ast::ExprKind::Int { value, unit: None } => Some(*value),
-                ast::ExprKind::Bool(b) => Some(u64::from(*b)),
-                ast::ExprKind::Ident(_) | ast::ExprKind::Str(_) => None,
-                _ => {
-                    self.error(
-                        entry.value.span,
-                        format!("config variable '{key}' needs a constant value"),
-                    );
-                    continue;
-                }
-            };
-            match (key.as_str(), int_value) {
-                ("str_trunc_trailer", None) => {
-                    if let ast::ExprKind::Str(b) = &entry.value.kind {
-                        self.config.str_trunc_trailer = String::from_utf8_lossy(&b.0).into_owned();
-                    } else {
-                        self.error(
-                            entry.value.span,
-                            "str_trunc_trailer needs a string, e.g. str_trunc_trailer = \"..\"",
-                        );
-                    }
-                }
-                ("max_strlen", Some(v)) if (1..=65536).contains(&v) => {
-                    self.config.max_strlen = v as u32
-                }
-                ("max_map_keys", Some(v)) if v >= 1 && v <= u64::from(u32::MAX) => {
-                    self.config.max_map_keys = v as u32
-                }
-                ("print_maps_on_exit", Some(v)) => self.config.print_maps_on_exit = v != 0,
-                ("max_strlen" | "max_map_keys" | "print_maps_on_exit", _) => self.error(
-                    entry.value.span,
-                    format!("invalid value for config variable '{key}'"),
-                ),
-                _ => self.report(Diagnostic::unsupported(
-                    entry.key.span,
-                    format!("the config variable '{key}'"),
-                )),
-            }
-        }
     }
 
     /// `enum state { IDLE, BUSY = 5 }`: each enumerator becomes a constant, numbered as C does.

@@ -43,7 +43,7 @@ impl Lowerer<'_> {
         let mut st = StackType {
             kernel,
             limit: StackType::DEFAULT_LIMIT,
-            mode: StackMode::Bpftrace,
+            mode: self.stack_mode,
         };
         if args.len() > 2 {
             return self.poison(
