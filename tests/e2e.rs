@@ -53,14 +53,19 @@ fn e2e_corpus() {
         let name = case.path.file_name().unwrap().to_string_lossy();
         res.stderr = res.stderr.replace(&*case.path.to_string_lossy(), &name);
         res.stdout = res.stdout.replace(&*case.path.to_string_lossy(), &name);
+        res.stdout = support::apply_masks(&case.header, &res.stdout);
+        let expected_out = case
+            .expected_out
+            .as_deref()
+            .map(|e| support::apply_masks(&case.header, e));
         let failures = if is_bpftrace {
             res.stdout = support::bpftrace017::normalize(&res.stdout, &case.source);
-            check(&case.header, &res, case.expected_out.as_deref(), None)
+            check(&case.header, &res, expected_out.as_deref(), None)
         } else {
             check(
                 &case.header,
                 &res,
-                case.expected_out.as_deref(),
+                expected_out.as_deref(),
                 case.expected_err.as_deref(),
             )
         };

@@ -54,24 +54,30 @@ impl<'ctx> FnGen<'_, 'ctx> {
             None => self.u64c(1),
         };
         let k = self.build_key(&decl, key, span)?;
+        // tseries: the time now and its interval number (abi::tseries_epoch).
+        let mut now_epoch = None;
+        if let MapKind::Tseries { interval_ns, .. } = kind {
+            let now = self.call(Helper::KtimeGetNs, &[])?.into_int_value();
+            let offset = self.global_u64(abi::Globals::WALL_OFFSET_NS)?;
+            let wall = self.b.build_int_add(now, offset, "wall")?;
+            let epoch =
+                self.b
+                    .build_int_unsigned_div(wall, self.u64c(interval_ns.max(1)), "epoch")?;
+            now_epoch = Some((now, epoch));
+        }
         if abi::is_histogram(&kind) {
             let Some(v) = v else {
                 return error(span, "internal error: histogram without a value");
             };
-            let idx = match kind {
-                MapKind::Hist { k } => self.hist_index(v, k)?,
-                MapKind::Lhist { min, max, step } => self.lhist_index(v, min, max, step)?,
-                MapKind::Quantize => self.quantize_index(v)?,
-                MapKind::Lquantize { base, step, levels } => {
-                    self.lquantize_index(v, base, step, levels)?
+            let idx = match (&kind, now_epoch) {
+                (MapKind::Tseries { num_intervals, .. }, Some((_, epoch))) => {
+                    self.b.build_int_unsigned_rem(
+                        epoch,
+                        self.u64c(u64::from((*num_intervals).max(1))),
+                        "tslot",
+                    )?
                 }
-                MapKind::Llquantize {
-                    factor,
-                    low,
-                    high,
-                    steps,
-                } => self.llquantize_index(v, factor, low, high, steps)?,
-                _ => return error(span, "internal error: not a histogram"),
+                _ => self.bucket_index(&kind, v, span)?,
             };
             let at = self.at(k, abi::hist_key_layout(&decl).1)?;
             self.store(at, &Type::U64, idx)?;
@@ -110,6 +116,12 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 self.store(vp, &Type::I64, new)?;
                 self.store(sp, &Type::U64, self.u64c(1))?;
             }
+            (MapKind::Tseries { agg, .. }, Some(v)) => {
+                let Some((now, epoch)) = now_epoch else {
+                    return error(span, "internal error: tseries without a time");
+                };
+                self.tseries_update(slot, *agg, v, now, epoch)?;
+            }
             _ => return error(span, "internal error: aggregation without a value"),
         }
         // The map was full (no slot): nothing to update.
@@ -119,6 +131,70 @@ impl<'ctx> FnGen<'_, 'ctx> {
         self.b.build_unconditional_branch(done)?;
         self.b.position_at_end(done);
         Ok(())
+    }
+
+    /// The bucket index of `v` in histogram `kind` (`hist`, `lhist`).
+    fn bucket_index(&mut self, kind: &MapKind, v: IntValue<'ctx>, span: Span) -> R<IntValue<'ctx>> {
+        match *kind {
+            MapKind::Hist { k } => self.hist_index(v, k),
+            MapKind::Lhist { min, max, step } => self.lhist_index(v, min, max, step),
+            MapKind::Quantize => self.quantize_index(v),
+            MapKind::Lquantize { base, step, levels } => {
+                self.lquantize_index(v, base, step, levels)
+            }
+            MapKind::Llquantize {
+                factor,
+                low,
+                high,
+                steps,
+            } => self.llquantize_index(v, factor, low, high, steps),
+            _ => error(span, "internal error: not a histogram"),
+        }
+    }
+
+    /// Records `v` at time `now` in this CPU's tseries slot for interval `epoch`: a slot still
+    /// holding an older interval starts over; then the value combines as `agg` says.
+    fn tseries_update(
+        &mut self,
+        slot: Place<'ctx>,
+        agg: ir::TseriesAgg,
+        v: IntValue<'ctx>,
+        now: IntValue<'ctx>,
+        epoch: IntValue<'ctx>,
+    ) -> R<()> {
+        use ir::TseriesAgg as A;
+        let ep = self.at(slot, abi::TSERIES_EPOCH)?;
+        let vp = self.at(slot, abi::TSERIES_VALUE)?;
+        let cp = self.at(slot, abi::TSERIES_COUNT)?;
+        let sp = self.at(slot, abi::TSERIES_STAMP)?;
+        let b = &self.b;
+        let cur_epoch = self.load(ep, &Type::U64)?;
+        let stale = b.build_int_compare(IntPredicate::NE, cur_epoch, epoch, "stale")?;
+        let zero = self.u64c(0);
+        let cur_v = self.load(vp, &Type::I64)?;
+        let cur_v = b.build_select(stale, zero, cur_v, "tsv")?.into_int_value();
+        let cur_c = self.load(cp, &Type::U64)?;
+        let cur_c = b.build_select(stale, zero, cur_c, "tsc")?.into_int_value();
+        let new_v = match agg {
+            A::Last => v,
+            A::Sum | A::Avg => b.build_int_add(cur_v, v, "tssum")?,
+            A::Min | A::Max => {
+                let pred = if agg == A::Min {
+                    IntPredicate::SLT
+                } else {
+                    IntPredicate::SGT
+                };
+                let better = b.build_int_compare(pred, v, cur_v, "better")?;
+                let empty = b.build_int_compare(IntPredicate::EQ, cur_c, zero, "empty")?;
+                let take = b.build_or(better, empty, "take")?;
+                b.build_select(take, v, cur_v, "tsminmax")?.into_int_value()
+            }
+        };
+        let new_c = b.build_int_add(cur_c, self.u64c(1), "tscount")?;
+        self.store(ep, &Type::U64, epoch)?;
+        self.store(vp, &Type::I64, new_v)?;
+        self.store(cp, &Type::U64, new_c)?;
+        self.store(sp, &Type::U64, now)
     }
 
     /// Looks up this CPU's slot, inserting a zeroed one first if absent. Leaves the builder in

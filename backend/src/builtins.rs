@@ -133,7 +133,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
     }
 
     /// The `u64` at `offset` of the globals entry (0 when the globals are missing).
-    fn global_u64(&mut self, offset: u32) -> R<IntValue<'ctx>> {
+    pub(crate) fn global_u64(&mut self, offset: u32) -> R<IntValue<'ctx>> {
         let key = self.stack(8)?;
         self.b
             .build_store(key.ptr, self.cx.i32_type().const_zero())?;
@@ -162,29 +162,10 @@ impl<'ctx> FnGen<'_, 'ctx> {
     /// `nsecs - globals.start_ns` (0 when the globals are missing).
     fn elapsed(&mut self) -> R<IntValue<'ctx>> {
         let now = self.helper_u64(Helper::KtimeGetNs)?;
-        let key = self.stack(8)?;
+        let start = self.global_u64(abi::Globals::START_NS)?;
         self.b
-            .build_store(key.ptr, self.cx.i32_type().const_zero())?;
-        let g = self
-            .call(
-                Helper::MapLookupElem,
-                &[self.maps.globals().into(), key.ptr.into()],
-            )?
-            .into_pointer_value();
-        let from = self.current()?;
-        let have = self.block("globals");
-        let done = self.block("elapsed");
-        let null = self.b.build_is_null(g, "noglobals")?;
-        self.b.build_conditional_branch(null, done, have)?;
-        self.b.position_at_end(have);
-        let start = self.at(Place { ptr: g, align: 8 }, abi::Globals::START_NS)?;
-        let start = self.load(start, &Type::U64)?;
-        let d = self.b.build_int_sub(now, start, "elapsed")?;
-        self.b.build_unconditional_branch(done)?;
-        self.b.position_at_end(done);
-        let phi = self.b.build_phi(self.i64t(), "elapsed")?;
-        phi.add_incoming(&[(&self.u64c(0), from), (&d, have)]);
-        Ok(phi.as_basic_value().into_int_value())
+            .build_int_sub(now, start, "elapsed")
+            .map_err(Into::into)
     }
 
     /// A tracepoint field read directly from the context.

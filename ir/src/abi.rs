@@ -239,15 +239,40 @@ pub fn value_size(kind: &MapKind) -> u32 {
         MapKind::Min(_) | MapKind::Max(_) | MapKind::Avg(_) | MapKind::Stats(_) => 16,
         MapKind::Quantize | MapKind::Lquantize { .. } | MapKind::Llquantize { .. } => 8,
         MapKind::Stddev(_) => STDDEV_SIZE,
+        MapKind::Tseries { .. } => TSERIES_SIZE,
     }
 }
 
-/// True for `hist` and `lhist`, whose keys carry a bucket index.
+/// Byte offset of the `u64` interval number (time / interval) a tseries slot holds.
+pub const TSERIES_EPOCH: u32 = 0;
+/// Byte offset of the `i64` value (the running total for `avg`) of a tseries slot.
+pub const TSERIES_VALUE: u32 = 8;
+/// Byte offset of the `u64` number of values recorded in the slot's interval (0: empty).
+pub const TSERIES_COUNT: u32 = 16;
+/// Byte offset of the `u64` time of the last value recorded (which CPU's value is the last).
+pub const TSERIES_STAMP: u32 = 24;
+/// Size of one CPU's tseries slot.
+pub const TSERIES_SIZE: u32 = 32;
+
+/// The interval number of time `ns` in a tseries of `interval_ns`-long intervals.
+pub fn tseries_epoch(ns: u64, interval_ns: u64) -> u64 {
+    ns / interval_ns.max(1)
+}
+
+/// The slot (the index in the map key) interval `epoch` uses in a tseries keeping
+/// `num_intervals` intervals: slots are reused round-robin, each remembering its epoch.
+pub fn tseries_slot(epoch: u64, num_intervals: u32) -> u64 {
+    epoch % u64::from(num_intervals.max(1))
+}
+
+/// True for `hist` and `lhist` (and D's quantizations), whose keys carry a bucket index, and
+/// for `tseries`, whose keys carry a slot index ([`tseries_slot`]).
 pub fn is_histogram(kind: &MapKind) -> bool {
     matches!(
         kind,
         MapKind::Hist { .. }
             | MapKind::Lhist { .. }
+            | MapKind::Tseries { .. }
             | MapKind::Quantize
             | MapKind::Lquantize { .. }
             | MapKind::Llquantize { .. }

@@ -77,6 +77,14 @@ fn map_line(m: &MapDecl) -> String {
         MapKind::Stats(t) => format!("stats {}", crate::Type::Int(*t)),
         MapKind::Hist { k } => format!("hist k={k}"),
         MapKind::Lhist { min, max, step } => format!("lhist min={min} max={max} step={step}"),
+        MapKind::Tseries {
+            interval_ns,
+            num_intervals,
+            agg,
+        } => format!(
+            "tseries interval={interval_ns}ns intervals={num_intervals} agg={}",
+            agg.name()
+        ),
         MapKind::Quantize => "quantize".into(),
         MapKind::Lquantize { base, step, levels } => {
             format!("lquantize base={base} step={step} levels={levels}")

@@ -32,7 +32,7 @@ pub use expr::{BinaryOp, Builtin, Expr, ExprKind, Function, UnaryOp};
 pub use probe::{AttachPoint, Period, SoftwareEvent, SyscallProbe};
 pub use program::{
     Action, ActionId, ActionKind, AttachSite, Config, DtraceOptions, MapDecl, MapId, MapKind,
-    OutputStyle, Probe, Program, VarDecl, VarId,
+    OutputStyle, Probe, Program, TseriesAgg, VarDecl, VarId,
 };
 pub use span::{SourceFile, Span};
 pub use stmt::{Block, Stmt, StmtKind};

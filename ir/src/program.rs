@@ -241,6 +241,45 @@ pub enum MapKind {
     /// D's `stddev(n)`: count, total and 128-bit sum of squares ([`crate::abi::STDDEV_COUNT`]
     /// and following).
     Stddev(IntType),
+    /// `tseries(n, interval, num[, agg])`: one value per `interval_ns`-long interval, the last
+    /// `num_intervals` of them kept; each key carries the interval's slot index
+    /// ([`crate::abi::tseries_slot`]).
+    Tseries {
+        /// Length of an interval in nanoseconds.
+        interval_ns: u64,
+        /// How many intervals are kept.
+        num_intervals: u32,
+        /// How values within one interval combine.
+        agg: TseriesAgg,
+    },
+}
+
+/// How `tseries` combines the values recorded within one interval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TseriesAgg {
+    /// The last value recorded (the default).
+    Last,
+    /// `"avg"`: the integer mean.
+    Avg,
+    /// `"max"`.
+    Max,
+    /// `"min"`.
+    Min,
+    /// `"sum"`.
+    Sum,
+}
+
+impl TseriesAgg {
+    /// The name as written in `tseries(..., "name")` (`last` for the default).
+    pub fn name(self) -> &'static str {
+        match self {
+            TseriesAgg::Last => "last",
+            TseriesAgg::Avg => "avg",
+            TseriesAgg::Max => "max",
+            TseriesAgg::Min => "min",
+            TseriesAgg::Sum => "sum",
+        }
+    }
 }
 
 impl MapKind {
@@ -265,6 +304,7 @@ impl MapKind {
             MapKind::Lquantize { .. } => "lquantize",
             MapKind::Llquantize { .. } => "llquantize",
             MapKind::Stddev(_) => "stddev",
+            MapKind::Tseries { .. } => "tseries",
         })
     }
 }

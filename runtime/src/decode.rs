@@ -399,6 +399,14 @@ pub fn snapshot(
             step: *step,
             entries: histogram(decl, raw, probe_names)?,
         },
+        MapKind::Tseries {
+            interval_ns,
+            num_intervals,
+            agg,
+        } => MapEntries::Tseries {
+            interval_ns: *interval_ns,
+            entries: tseries(decl, raw, probe_names, (*interval_ns, *num_intervals, *agg))?,
+        },
     };
     Ok(MapSnapshot {
         name: decl.name.clone(),
@@ -499,6 +507,88 @@ fn distribution(
     Ok(out)
 }
 
+/// One interval of one key, combined over CPUs.
+#[derive(Clone, Copy, Default)]
+struct TsPoint {
+    value: i64,
+    count: u64,
+    stamp: u64,
+}
+
+/// A tseries map's keys and their intervals: per-CPU slots combined as the aggregation says,
+/// then the last `num_intervals` intervals up to the latest one recorded in any key (intervals
+/// before the first one recorded are left out). Intervals count wall-clock time
+/// ([`abi::Globals::WALL_OFFSET_NS`]).
+fn tseries(
+    decl: &MapDecl,
+    raw: &[RawEntry],
+    probe_names: &[String],
+    (interval_ns, num_intervals, agg): (u64, u32, ir::TseriesAgg),
+) -> Result<Vec<(Option<Value>, crate::value::Series)>, DecodeError> {
+    use ir::TseriesAgg as A;
+    let mut keys: Vec<(Vec<u8>, HashMap<u64, TsPoint>)> = Vec::new();
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    for (k, slots) in raw {
+        let (user, _) = split_hist_key(decl, k)?;
+        let g = *index.entry(user.to_vec()).or_insert_with(|| {
+            keys.push((user.to_vec(), HashMap::new()));
+            keys.len() - 1
+        });
+        for s in slots {
+            let count = read_u64(s, abi::TSERIES_COUNT as usize)?;
+            if count == 0 {
+                continue;
+            }
+            let epoch = read_u64(s, abi::TSERIES_EPOCH as usize)?;
+            let value = i64_at(s, abi::TSERIES_VALUE)?;
+            let stamp = read_u64(s, abi::TSERIES_STAMP as usize)?;
+            let p = keys[g].1.entry(epoch).or_default();
+            let first = p.count == 0;
+            p.value = match agg {
+                A::Last if first || stamp >= p.stamp => value,
+                A::Last => p.value,
+                A::Sum | A::Avg => p.value.wrapping_add(value),
+                A::Min if first => value,
+                A::Min => p.value.min(value),
+                A::Max if first => value,
+                A::Max => p.value.max(value),
+            };
+            p.count = p.count.wrapping_add(count);
+            p.stamp = p.stamp.max(stamp);
+        }
+    }
+    let latest = keys.iter().flat_map(|(_, m)| m.keys().copied()).max();
+    let earliest = keys.iter().flat_map(|(_, m)| m.keys().copied()).min();
+    let (Some(latest), Some(earliest)) = (latest, earliest) else {
+        return Ok(Vec::new());
+    };
+    let first = latest
+        .saturating_sub(u64::from(num_intervals.max(1)) - 1)
+        .max(earliest);
+    let mut out = Vec::new();
+    for (user, points) in keys {
+        if !points.keys().any(|e| *e >= first) {
+            continue;
+        }
+        let series = (first..=latest)
+            .map(|e| {
+                let start = i128::from(e) * i128::from(interval_ns);
+                let v = points.get(&e).map(|p| match agg {
+                    A::Avg => (i128::from(p.value) / i128::from(p.count.max(1))) as i64,
+                    _ => p.value,
+                });
+                (start, v)
+            })
+            .collect();
+        let key = match &decl.key {
+            None => None,
+            Some(t) => Some(decode_value(t, &user, probe_names)?),
+        };
+        out.push((key, series));
+    }
+    Ok(out)
+}
+
 /// True when a snapshot holds no entry (such maps are left out of the exit dump).
 pub fn is_empty(s: &MapSnapshot) -> bool {
     match &s.entries {
@@ -507,6 +597,7 @@ pub fn is_empty(s: &MapSnapshot) -> bool {
         MapEntries::Hist { entries, .. } | MapEntries::Lhist { entries, .. } => entries.is_empty(),
         MapEntries::Dist(e) => e.is_empty(),
         MapEntries::Stddev(e) => e.is_empty(),
+        MapEntries::Tseries { entries, .. } => entries.is_empty(),
     }
 }
 

@@ -265,7 +265,7 @@ fn to_aggregation(program: &Program, id: MapId, snap: &MapSnapshot) -> Aggregati
                 .collect()
         }
         // Histograms are bpftrace's.
-        MapEntries::Hist { .. } | MapEntries::Lhist { .. } => vec![],
+        MapEntries::Hist { .. } | MapEntries::Lhist { .. } | MapEntries::Tseries { .. } => vec![],
     };
     Aggregation {
         name: snap.name.clone(),

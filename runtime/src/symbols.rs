@@ -147,6 +147,7 @@ fn for_each_value(snap: &MapSnapshot, f: &mut dyn FnMut(&Value)) {
         }
         MapEntries::Dist(e) => e.iter().for_each(|(k, _)| keys(k, f)),
         MapEntries::Stddev(e) => e.iter().for_each(|(k, _)| keys(k, f)),
+        MapEntries::Tseries { entries, .. } => entries.iter().for_each(|(k, _)| keys(k, f)),
     }
 }
 
@@ -169,6 +170,10 @@ fn for_each_value_mut(snap: &mut MapSnapshot, f: &mut dyn FnMut(&mut Value)) {
             .for_each(f),
         MapEntries::Dist(e) => e.iter_mut().filter_map(|(k, _)| k.as_mut()).for_each(f),
         MapEntries::Stddev(e) => e.iter_mut().filter_map(|(k, _)| k.as_mut()).for_each(f),
+        MapEntries::Tseries { entries, .. } => entries
+            .iter_mut()
+            .filter_map(|(k, _)| k.as_mut())
+            .for_each(f),
     }
 }
 

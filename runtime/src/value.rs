@@ -131,6 +131,11 @@ pub enum MapEntries {
     Dist(Vec<(Option<Value>, DistBuckets)>),
     /// D's `stddev`: count, total and sum of squares per key.
     Stddev(Vec<(Option<Value>, StddevState)>),
+    /// `tseries(n, interval, num)`: per key, the intervals to show, oldest first.
+    Tseries {
+        interval_ns: u64,
+        entries: Vec<(Option<Value>, Series)>,
+    },
 }
 
 /// Signed counts by bucket index of one key of a D distribution (`quantize` family).
@@ -146,6 +151,10 @@ pub struct StddevState {
     /// The sum of their squares.
     pub squares: u128,
 }
+
+/// One key's time series: per interval its wall-clock start (nanoseconds since the Unix epoch)
+/// and its value (`None` when nothing was recorded in it).
+pub type Series = Vec<(i128, Option<i64>)>;
 
 /// The running state of an `avg` or `stats` aggregation, summed over CPUs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

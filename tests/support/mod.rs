@@ -15,6 +15,7 @@
 //! | `exit` | expected exit code of the tracer | `0` |
 //! | `timeout` | seconds until the tracer is killed and the case fails | `60` |
 //! | `flags` | extra tracer flags before the program file (e.g. `-q`) | none |
+//! | `mask` | a regular expression; its matches in stdout (expected and actual) become `[masked]`, for output that depends on the time of day; may be repeated | none |
 //!
 //! In `args` and `flags`, the word `{workload}` stands for the absolute path of the
 //! `oxtrace-workload` binary (whose USDT probes and functions uprobe/usdt cases trace, e.g.
@@ -67,6 +68,7 @@ pub struct Header {
     pub exit: i32,
     pub timeout: Duration,
     pub flags: Vec<String>,
+    pub masks: Vec<String>,
 }
 
 impl Default for Header {
@@ -78,6 +80,7 @@ impl Default for Header {
             exit: 0,
             timeout: Duration::from_secs(60),
             flags: vec![],
+            masks: vec![],
         }
     }
 }
@@ -114,6 +117,10 @@ pub fn parse_header(source: &str) -> Result<Header, String> {
             "workload" => h.workload = Some(words()),
             "args" => h.args = words(),
             "flags" => h.flags = words(),
+            "mask" => {
+                regex::Regex::new(value).map_err(|e| format!("{}mask: {e}", at()))?;
+                h.masks.push(value.to_string());
+            }
             "stop" => {
                 h.stop = match value {
                     "self" => Stop::SelfExit,
@@ -128,13 +135,24 @@ pub fn parse_header(source: &str) -> Result<Header, String> {
             }
             other => {
                 return Err(format!(
-                    "{}unknown header key '{other}' (known: workload, args, stop, exit, timeout, flags)",
+                    "{}unknown header key '{other}' (known: workload, args, stop, exit, timeout, flags, mask)",
                     at()
                 ))
             }
         }
     }
     Ok(h)
+}
+
+/// `text` with every match of the header's `mask` expressions replaced by `[masked]`.
+pub fn apply_masks(header: &Header, text: &str) -> String {
+    let mut out = text.to_string();
+    for m in &header.masks {
+        if let Ok(re) = regex::Regex::new(m) {
+            out = re.replace_all(&out, "[masked]").into_owned();
+        }
+    }
+    out
 }
 
 /// One corpus program with its header and expected outputs.

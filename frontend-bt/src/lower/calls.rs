@@ -38,6 +38,7 @@ const KNOWN: &[&str] = &[
     "stats",
     "hist",
     "lhist",
+    "tseries",
     "kstack",
     "ustack",
     "ksym",
@@ -63,7 +64,6 @@ const NOT_YET: &[&str] = &[
     "offsetof",
     "typeof",
     "getopt",
-    "tseries",
 ];
 
 impl Lowerer<'_> {

@@ -458,11 +458,14 @@ impl Lowerer<'_> {
             "lhist" => 4,
             _ => 1,
         };
-        let ok_count = args.len() == expected || (func == "hist" && args.len() == 2);
+        let ok_count = args.len() == expected
+            || (func == "hist" && args.len() == 2)
+            || (func == "tseries" && (3..=4).contains(&args.len()));
         if !ok_count {
             let want = match func {
                 "count" => "no arguments".to_string(),
                 "hist" => "1 or 2 arguments".to_string(),
+                "tseries" => "3 or 4 arguments".to_string(),
                 _ => format!(
                     "{expected} argument{}",
                     if expected == 1 { "" } else { "s" }
@@ -515,6 +518,10 @@ impl Lowerer<'_> {
                 };
                 MapKind::Hist { k }
             }
+            "tseries" => match self.tseries_kind(args, call_span) {
+                Some(k) => k,
+                None => return,
+            },
             _ => {
                 let consts: Vec<Option<i64>> =
                     args[1..].iter().map(|a| self.constant_int(a)).collect();
@@ -548,6 +555,63 @@ impl Lowerer<'_> {
         ));
     }
 
+    /// `tseries(n, interval, num[, "avg"|"max"|"min"|"sum"])`: the interval and count must be
+    /// constants (the interval usually with a duration suffix, `100ms`).
+    fn tseries_kind(&mut self, args: &[ast::Expr], call_span: Span) -> Option<MapKind> {
+        let interval_ns = match args.get(1).and_then(|a| self.constant_int(a)) {
+            Some(v) if v > 0 => v as u64,
+            _ => {
+                let span = args.get(1).map_or(call_span, |a| a.span);
+                self.error(
+                    span,
+                    "tseries()'s interval must be a positive constant, e.g. 100ms or 1s",
+                );
+                return None;
+            }
+        };
+        let num_intervals = match args.get(2).and_then(|a| self.constant_int(a)) {
+            Some(v) if (1..=MAX_TSERIES_INTERVALS).contains(&v) => v as u32,
+            _ => {
+                let span = args.get(2).map_or(call_span, |a| a.span);
+                self.error(
+                    span,
+                    format!(
+                        "tseries()'s number of intervals must be a constant from 1 to \
+                         {MAX_TSERIES_INTERVALS}"
+                    ),
+                );
+                return None;
+            }
+        };
+        let agg = match args.get(3) {
+            None => ir::TseriesAgg::Last,
+            Some(a) => match &a.kind {
+                ast::ExprKind::Str(s) => match s.0.as_slice() {
+                    b"avg" => ir::TseriesAgg::Avg,
+                    b"max" => ir::TseriesAgg::Max,
+                    b"min" => ir::TseriesAgg::Min,
+                    b"sum" => ir::TseriesAgg::Sum,
+                    _ => {
+                        self.error(
+                            a.span,
+                            "tseries()'s aggregation must be \"avg\", \"max\", \"min\" or \"sum\"",
+                        );
+                        return None;
+                    }
+                },
+                _ => {
+                    self.error(a.span, "tseries()'s aggregation must be a string literal");
+                    return None;
+                }
+            },
+        };
+        Some(MapKind::Tseries {
+            interval_ns,
+            num_intervals,
+            agg,
+        })
+    }
+
     /// The value of a constant integer expression (a literal, possibly negated).
     pub(crate) fn constant_int(&self, e: &ast::Expr) -> Option<i64> {
         match &e.kind {
@@ -568,11 +632,14 @@ impl Lowerer<'_> {
     }
 }
 
+/// The most intervals a `tseries` keeps.
+const MAX_TSERIES_INTERVALS: i64 = 1000;
+
 /// The names of the aggregation functions.
 pub fn is_aggregation(name: &str) -> bool {
     matches!(
         name,
-        "count" | "sum" | "min" | "max" | "avg" | "stats" | "hist" | "lhist"
+        "count" | "sum" | "min" | "max" | "avg" | "stats" | "hist" | "lhist" | "tseries"
     )
 }
 

@@ -370,9 +370,43 @@ pub fn format_map(map: &MapSnapshot, top: u64, div: u64) -> String {
             data.push_str("[]");
             "hist"
         }
+        MapEntries::Tseries { entries, .. } => {
+            let rows = keep_top(crate::output::bt_text::sort_series(entries), top);
+            if rows.is_empty() {
+                data.push_str("[]");
+            } else {
+                write_entries(&mut data, map.keyed, &rows, |out, s| {
+                    write_series(out, s, div)
+                });
+            }
+            "tseries"
+        }
     };
     data.push('}');
     line(kind, &data)
+}
+
+/// `[{"interval_start": "YYYY-MM-DD hh:mm:ss.nnnnnnnnn", "value": v}, ...]`; an interval
+/// without a value has `"value": null`.
+fn write_series(out: &mut String, series: &crate::value::Series, div: u64) {
+    let div = i128::from(div.max(1));
+    out.push('[');
+    for (i, (start, v)) in series.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str("{\"interval_start\": ");
+        write_string(out, &crate::output::tseries::interval_start(*start));
+        out.push_str(", \"value\": ");
+        match v {
+            Some(v) => {
+                let _ = write!(out, "{}", i128::from(*v) / div);
+            }
+            None => out.push_str("null"),
+        }
+        out.push('}');
+    }
+    out.push(']');
 }
 
 /// The maps printed at exit (and on SIGUSR1) in JSON: one line per non-empty map, in map-name

@@ -286,8 +286,30 @@ pub fn format_map(map: &MapSnapshot, top: u64, div: u64) -> String {
         }
         // D's aggregations print through `dtrace_text`.
         MapEntries::Dist(_) | MapEntries::Stddev(_) => {}
+        MapEntries::Tseries {
+            interval_ns,
+            entries,
+        } => {
+            if entries.is_empty() && !map.keyed {
+                let _ = writeln!(out, "{}:\n<no data>\n", map.name);
+            }
+            for (key, series) in keep_top(sort_series(entries), top) {
+                let _ = writeln!(out, "{}:", entry_name(&map.name, key.as_ref()));
+                out.push_str(&super::tseries::chart(series, *interval_ns, div));
+                out.push('\n');
+            }
+        }
     }
     out
+}
+
+/// Time series in print order: by key.
+pub(crate) fn sort_series(
+    entries: &[(Option<Value>, crate::value::Series)],
+) -> Vec<(&Option<Value>, &crate::value::Series)> {
+    let mut sorted: Vec<_> = entries.iter().map(|(k, s)| (k, s)).collect();
+    sorted.sort_by(|a, b| cmp_keys(a.0, b.0));
+    sorted
 }
 
 /// Plain-value entries in print order: by value ascending (ties by key) when `sort_by_value` and
@@ -503,6 +525,7 @@ pub(crate) fn is_empty(map: &MapSnapshot) -> bool {
         MapEntries::Hist { entries, .. } | MapEntries::Lhist { entries, .. } => entries.is_empty(),
         MapEntries::Dist(e) => e.is_empty(),
         MapEntries::Stddev(e) => e.is_empty(),
+        MapEntries::Tseries { entries, .. } => entries.is_empty(),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod bt_text;
 pub mod dtrace_bytes;
 pub mod dtrace_text;
 pub mod printf;
+pub mod tseries;
 
 #[cfg(test)]
 mod json_tests;
