@@ -6,7 +6,8 @@
 //! DTrace has three tables: compile-time options (flags such as `zdefs` and `defaultargs`,
 //! which take no value), run-time options (buffer sizes, `strsize`, `nspec`, ...: they cannot
 //! change once tracing is active) and dynamic run-time options (`quiet`, the `aggsort*`
-//! options, `switchrate`, `aggrate`, ...: they can).
+//! options, `switchrate`, `aggrate`, ...: they can). The table is illumos DTrace's plus the
+//! options DTrace for Linux (dtrace-utils) adds (`disasm`, `bpflog`, `lockmem`, ...).
 
 use crate::program::DtraceOptions;
 
@@ -74,6 +75,9 @@ const OPTIONS: &[(&str, Kind, When)] = &[
     ("defaultargs", Kind::Flag, When::Compile),
     ("dtypes", Kind::Text, When::Compile),
     ("debug", Kind::Flag, When::Compile),
+    ("disasm", Kind::Toggle, When::Compile),
+    ("bpflog", Kind::Flag, When::Compile),
+    ("bpflogsize", Kind::Size, When::Compile),
     ("define", Kind::Text, When::Compile),
     ("droptags", Kind::Flag, When::Compile),
     ("empty", Kind::Flag, When::Compile),
@@ -88,6 +92,7 @@ const OPTIONS: &[(&str, Kind, When)] = &[
     ("kdefs", Kind::Flag, When::Compile),
     ("knodefs", Kind::Flag, When::Compile),
     ("lazyload", Kind::Flag, When::Compile),
+    ("lockmem", Kind::Text, When::Compile),
     ("libdir", Kind::Text, When::Compile),
     (
         "linkmode",
@@ -123,6 +128,8 @@ const OPTIONS: &[(&str, Kind, When)] = &[
     ("jstackstrsize", Kind::Size, When::Runtime),
     ("maxframes", Kind::Toggle, When::Runtime),
     ("nspec", Kind::Toggle, When::Runtime),
+    ("pcapsize", Kind::Size, When::Runtime),
+    ("scratchsize", Kind::Size, When::Runtime),
     ("specsize", Kind::Size, When::Runtime),
     ("stackframes", Kind::Toggle, When::Runtime),
     ("statusrate", Kind::Rate, When::Runtime),

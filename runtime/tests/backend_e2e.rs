@@ -500,3 +500,109 @@ fn timing_many_tracepoints() {
     );
     assert_eq!(o.result, Ok(0));
 }
+
+/// Values around every bucket boundary of the quantize family's shapes used below.
+fn boundary_values() -> Vec<i64> {
+    let mut vs = vec![0, 1, 2, 3, i64::MAX, i64::MIN, i64::MIN + 1];
+    for p in [
+        2i64, 3, 4, 5, 7, 8, 10, 12, 16, 20, 40, 64, 99, 100, 101, 150, 999, 1000,
+    ] {
+        for d in [-1, 0, 1] {
+            vs.push(p + d);
+            vs.push(-(p + d));
+        }
+    }
+    vs.push(1 << 40);
+    vs.push(-(1 << 40) - 3);
+    vs.sort_unstable();
+    vs.dedup();
+    vs
+}
+
+#[test]
+fn quantize_family_buckets_in_bpf_match_the_abi() {
+    use runtime::output::dtrace_text::{self, AggValue, Aggregation, SortOptions};
+    use runtime::value::Value;
+    let _g = serial();
+    if !root() {
+        return;
+    }
+    let values = boundary_values();
+    let shapes: Vec<MapKind> = vec![
+        MapKind::Quantize,
+        MapKind::Lquantize {
+            base: -50,
+            step: 7,
+            levels: 20,
+        },
+        MapKind::Llquantize {
+            factor: 10,
+            low: 0,
+            high: 2,
+            steps: 20,
+        },
+        MapKind::Llquantize {
+            factor: 4,
+            low: 1,
+            high: 3,
+            steps: 8,
+        },
+        MapKind::Llquantize {
+            factor: 10,
+            low: 0,
+            high: 1,
+            steps: 5,
+        },
+    ];
+    let mut p = Prog::new();
+    p.0.config.output = OutputStyle::Dtrace(DtraceOptions::default());
+    let ex = p.action(ActionKind::Exit, vec![Type::I64]);
+    let mut body = Vec::new();
+    let mut expected = Vec::new();
+    for (i, kind) in shapes.iter().enumerate() {
+        let m = p.map(&format!("@m{i}"), Some(Type::I64), kind.clone());
+        let mut entries = Vec::new();
+        for &v in &values {
+            body.push(agg(m, Some(i64c(v)), Some(i64c(v))));
+            let buckets = |idx: u64| vec![(idx, 1)];
+            let value = match *kind {
+                MapKind::Lquantize { base, step, levels } => AggValue::Lquantize {
+                    base,
+                    step,
+                    levels,
+                    buckets: buckets(abi::lquantize_index(v, base, step, levels)),
+                },
+                MapKind::Llquantize {
+                    factor,
+                    low,
+                    high,
+                    steps,
+                } => AggValue::Llquantize {
+                    factor,
+                    low,
+                    high,
+                    steps,
+                    buckets: buckets(abi::llquantize_index(v, factor, low, high, steps)),
+                },
+                _ => AggValue::Quantize(buckets(abi::quantize_index(v))),
+            };
+            entries.push((vec![Value::Int(v)], value));
+        }
+        expected.push(Aggregation {
+            name: format!("@m{i}"),
+            key_types: vec![Type::I64],
+            entries,
+            normal: 1,
+        });
+    }
+    body.push(emit(ex, vec![i64c(0)]));
+    p.probe(AttachPoint::Begin, None, body);
+    let o = run(p.0, |_| {});
+    assert_eq!(o.result, Ok(0), "stderr: {}", o.stderr);
+    let want = dtrace_text::exit_dump(&expected, SortOptions::default());
+    assert!(
+        o.stdout.ends_with(&want),
+        "BPF buckets differ from ir::abi's:\n{}",
+        o.stdout
+    );
+}
