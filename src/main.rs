@@ -238,8 +238,10 @@ fn run_d(cli: &Cli) -> Result<i32, ()> {
             pgid: i64::from(libc::getpgrp()),
         }
     };
+    let types = ir::catalog::BtfCatalog::live();
     let options = frontend_d::LowerOptions {
         catalog: &catalog,
+        types: &types,
         macro_args: cli.params.clone(),
         options: cli
             .d_options

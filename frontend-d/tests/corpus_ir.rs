@@ -19,8 +19,10 @@ fn lower(path: &Path) -> (Option<ir::Program>, String) {
         .unwrap_or_default();
     let file = SourceFile::new(name, text);
     let catalog = FixtureCatalog::new();
+    let types = ir::catalog::BtfCatalog::fixture();
     let options = LowerOptions {
         catalog: &catalog,
+        types: &types,
         macro_args: vec!["5".into(), "10".into()],
         options: vec![],
         target: Some(4242),
@@ -108,8 +110,10 @@ fn error_scripts_report_dtrace_format_errors() {
 fn errtags_prefix_dtrace_tags_and_x_options_apply() {
     let file = SourceFile::new("t.d", "BEGIN\n{\n\tx = y;\n}\n");
     let catalog = FixtureCatalog::new();
+    let types = ir::catalog::BtfCatalog::fixture();
     let options = LowerOptions {
         catalog: &catalog,
+        types: &types,
         macro_args: vec![],
         options: vec![("errtags".into(), None), ("bogus".into(), None)],
         target: None,

@@ -101,6 +101,7 @@ pub(crate) const BUILTINS: &[&str] = &[
     "arg8",
     "arg9",
     "cpu",
+    "curthread",
     "errno",
     "execname",
     "gid",
@@ -389,6 +390,12 @@ impl Lowerer<'_> {
             "execname" => b(Builtin::Comm, Type::Str { size: 16 }),
             "timestamp" => b(Builtin::Nsecs, Type::U64),
             "walltimestamp" => b(Builtin::Walltimestamp, Type::I64),
+            "curthread" => self.curthread(span),
+            // After an error (recorded) a zero stands in.
+            "ppid" => self.ppid(span).unwrap_or_else(|| Expr::int(0, INT, span)),
+            "vtimestamp" => self
+                .vtimestamp(span)
+                .unwrap_or_else(|| Expr::int(0, Type::U64, span)),
             "errno" => Expr::int(0, INT, span),
             "epid" | "id" => self.clause_id_builtin(name, span),
             "probeprov" => {

@@ -8,7 +8,8 @@
 //! holds D's types and C's integer conversions, [`vars`] the variable tables (globals,
 //! thread-locals, clause-locals, aggregations), [`expr`] and [`stmt`] translate code, [`calls`]
 //! handles actions and aggregating functions, [`subr`] the subroutines that compute values
-//! (strings, symbols, stacks, ...), [`options`] the `#pragma D option`/`-x` settings.
+//! (strings, symbols, stacks, ...), [`task`] the current task through kernel BTF (`curthread`,
+//! `ppid`, `vtimestamp`, `progenyof`), [`options`] the `#pragma D option`/`-x` settings.
 
 mod calls;
 mod expr;
@@ -18,6 +19,7 @@ mod probes;
 mod spec;
 mod stmt;
 mod subr;
+mod task;
 mod types;
 mod vars;
 
@@ -51,6 +53,8 @@ pub struct ProcessMacros {
 pub struct LowerOptions<'a> {
     /// Where tracepoints are looked up (used by providers the next issue maps).
     pub catalog: &'a dyn ProbeCatalog,
+    /// Kernel types (BTF), read on first use: `curthread`, `ppid`, `progenyof`, ...
+    pub types: &'a dyn ir::catalog::TypeCatalog,
     /// Macro arguments `$1`, `$2`, ... as given on the command line (`$0` is the script name).
     pub macro_args: Vec<String>,
     /// `-x name[=value]` options, applied after the script's `#pragma D option` lines.

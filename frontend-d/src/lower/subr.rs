@@ -1,6 +1,6 @@
 //! D's subroutines that compute a value: the string functions (`strlen strjoin substr index
 //! rindex strchr strrchr strstr basename dirname lltostr toupper tolower`), `stringof`,
-//! `copyinstr`, byte-order conversions, `rand`, `getmajor`/`getminor`, symbols (`sym func usym
+//! `copyinstr`, byte-order conversions, `rand`, `getmajor`/`getminor`, `progenyof`, symbols (`sym func usym
 //! ufunc`) and stacks (`stack ustack`).
 //!
 //! The string functions lower to a few language-neutral IR functions (ranges, joins, byte and
@@ -40,6 +40,7 @@ fn signature(name: &str) -> Option<(&'static [Param], usize)> {
         "rand" => (&[], 0),
         "copyinstr" => (&[Int("uintptr_t"), Int("size_t")], 1),
         "getmajor" | "getminor" => (&[Int("dev_t")], 1),
+        "progenyof" => (&[Int("pid_t")], 1),
         "sym" | "func" | "usym" | "ufunc" => (&[Int("uintptr_t")], 1),
         "stack" | "ustack" => (&[Int("int")], 0),
         _ => return None,
@@ -235,7 +236,9 @@ impl Lowerer<'_> {
                 &INT,
             ),
             "copyinstr" => {
-                let ptr = coerce(v.remove(0), &Type::U64);
+                let ptr = self.bind(&mut stmts, coerce(v.remove(0), &Type::U64));
+                let check = self.bad_address_check(ptr.clone(), 1, AddrSpace::User, span);
+                stmts.push(check);
                 let max_len = v.pop().map(|m| Box::new(coerce(m, &Type::U64)));
                 Expr::new(
                     ExprKind::ReadStr {
@@ -247,6 +250,7 @@ impl Lowerer<'_> {
                     span,
                 )
             }
+            "progenyof" => self.progenyof(v.remove(0), span)?,
             "getmajor" | "getminor" => {
                 // Linux's kernel-internal dev_t: 12 bits of major above 20 bits of minor.
                 let d = coerce(v.remove(0), &Type::U64);
@@ -334,17 +338,24 @@ impl Lowerer<'_> {
         let v = self.expr(x)?;
         match &v.ty {
             Type::Str { .. } => Some(v),
-            t if t.is_integer() => Some(Expr::new(
-                ExprKind::ReadStr {
-                    ptr: Box::new(coerce(v, &Type::U64)),
-                    space: AddrSpace::Kernel,
-                    max_len: None,
-                },
-                Type::Str {
-                    size: self.strsize(),
-                },
-                span,
-            )),
+            t if t.is_integer() => {
+                let mut stmts = Vec::new();
+                let ptr = self.bind(&mut stmts, coerce(v, &Type::U64));
+                let check = self.bad_address_check(ptr.clone(), 1, AddrSpace::Kernel, span);
+                stmts.push(check);
+                let read = Expr::new(
+                    ExprKind::ReadStr {
+                        ptr: Box::new(ptr),
+                        space: AddrSpace::Kernel,
+                        max_len: None,
+                    },
+                    Type::Str {
+                        size: self.strsize(),
+                    },
+                    span,
+                );
+                Some(super::expr::block(stmts, read))
+            }
             other => {
                 self.error(
                     span,
