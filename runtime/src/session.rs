@@ -367,6 +367,10 @@ impl Handler<'_> {
                     .stderr(std::process::Stdio::inherit())
                     .output()
                 {
+                    Ok(out) if self.json() => self.write(&bt_json::format_text_output(
+                        "syscall",
+                        &String::from_utf8_lossy(&out.stdout),
+                    )),
                     Ok(out) => self.write(&String::from_utf8_lossy(&out.stdout)),
                     Err(e) => {
                         let _ = writeln!(self.err.borrow_mut(), "ERROR: system(\"{text}\"): {e}");
@@ -374,6 +378,10 @@ impl Handler<'_> {
                 }
             }
             ActionKind::Cat { .. } => match read_capped(text, self.program.config.max_cat_bytes) {
+                Ok(bytes) if self.json() => self.write(&bt_json::format_text_output(
+                    "cat",
+                    &String::from_utf8_lossy(&bytes),
+                )),
                 Ok(bytes) => self.write(&String::from_utf8_lossy(&bytes)),
                 Err(e) => {
                     self.flush();
@@ -385,6 +393,11 @@ impl Handler<'_> {
                     );
                 }
             },
+            ActionKind::Diagnostic {
+                error, location, ..
+            } if self.json() => {
+                self.write(&bt_json::format_diagnostic(*error, location, text));
+            }
             ActionKind::Diagnostic {
                 error, location, ..
             } => {

@@ -129,6 +129,37 @@ pub fn format_lost_events(count: u64) -> String {
     )
 }
 
+/// Output of `cat` (`kind` "cat") or `system` ("syscall"): `{"type": KIND, "data": "TEXT"}`.
+pub fn format_text_output(kind: &str, text: &str) -> String {
+    line(kind, &string(text))
+}
+
+/// `errorf` / `warnf` in JSON: `{"type": "errorf", "msg": "...", "filename": "stdin", "line": 1,
+/// "col": 9}`, from the `file:line:col[-col]` location the front end computed.
+pub fn format_diagnostic(error: bool, location: &str, msg: &str) -> String {
+    let (filename, line_no, col) = split_location(location);
+    format!(
+        "{{\"type\": \"{}\", \"msg\": {}, \"filename\": {}, \"line\": {line_no}, \"col\": {col}}}\n",
+        if error { "errorf" } else { "warnf" },
+        string(msg),
+        string(filename)
+    )
+}
+
+/// `file:line:col[-col]` as (file, line, col); the file name may itself contain colons.
+fn split_location(location: &str) -> (&str, u64, u64) {
+    let mut parts = location.rsplitn(3, ':');
+    let cols = parts.next().unwrap_or("");
+    let line_no = parts.next().and_then(|l| l.parse().ok()).unwrap_or(0);
+    let file = parts.next().unwrap_or("");
+    let col = cols
+        .split('-')
+        .next()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (file, line_no, col)
+}
+
 /// `-k`: a BPF helper failed, `{"type": "helper_error", "msg": "Bad address", "helper":
 /// "probe_read_user", "retcode": -14, "filename": "stdin", "line": 1, "col": 87}`.
 pub fn format_helper_error(

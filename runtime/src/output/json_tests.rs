@@ -85,6 +85,31 @@ fn event_lines() {
 }
 
 #[test]
+fn user_action_and_diagnostic_lines() {
+    assert_eq!(
+        format_text_output("cat", "Linux\n"),
+        "{\"type\": \"cat\", \"data\": \"Linux\\n\"}\n"
+    );
+    assert_eq!(
+        format_text_output("syscall", "hi\n"),
+        "{\"type\": \"syscall\", \"data\": \"hi\\n\"}\n"
+    );
+    assert_eq!(
+        format_diagnostic(true, "stdin:1:9-62", "bad 10"),
+        "{\"type\": \"errorf\", \"msg\": \"bad 10\", \"filename\": \"stdin\", \"line\": 1, \"col\": 9}\n"
+    );
+    // A file name with a colon; a location spanning lines has no end column.
+    assert_eq!(
+        format_diagnostic(false, "a:b.bt:3:5", "w"),
+        "{\"type\": \"warnf\", \"msg\": \"w\", \"filename\": \"a:b.bt\", \"line\": 3, \"col\": 5}\n"
+    );
+    assert_eq!(
+        format_helper_error("Bad address", "probe_read_user", -14, "stdin", 1, 87),
+        "{\"type\": \"helper_error\", \"msg\": \"Bad address\", \"helper\": \"probe_read_user\", \"retcode\": -14, \"filename\": \"stdin\", \"line\": 1, \"col\": 87}\n"
+    );
+}
+
+#[test]
 fn print_values() {
     // 0.17: print((1, "s")), print(5), print("str")
     assert_eq!(
