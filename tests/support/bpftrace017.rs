@@ -31,12 +31,17 @@
 //!    (cleared in END, or emptied by `delete`), in its place in name order; the newest prints
 //!    nothing for it (checked on 0.17.0: `BEGIN { @a[1] = 1; clear(@a); @b = 1; exit(); }`
 //!    prints three blank lines before `@b: 1`, and `@z` cleared after `@b` adds a blank line
-//!    after it). In the exit dump (after the first two consecutive blank lines), a blank line
+//!    after it). Only for programs that can empty a map (their text calls `clear(` or
+//!    `delete(`): in the exit dump (after the first two consecutive blank lines), a blank line
 //!    that follows a blank line or a map's value line is removed; the blank line that ends a
-//!    hist/lhist block follows a bucket line and stays.
+//!    hist/lhist block follows a bucket line and stays. (Such programs must not end their own
+//!    output with a blank line, which would look like the start of the dump.)
 //! 10. **lhist one-value buckets** (h): with `step` 1, 0.17 labels an lhist bucket `[N, N+1)`;
 //!     the newest prints `[N]` (no log2 hist bucket is one value wide except `[0]` and `[1]`,
 //!     which both versions print alike). Rewritten, keeping the 16-column label padding.
+//! 11. **stacks in map keys** (h): 0.17 indents the frames of a `kstack`/`ustack` map key by 4
+//!     spaces, the newest by 8 (as everywhere else). Frames between a line ending in `[` and the
+//!     `]: value` line get 4 more spaces.
 
 use regex::Regex;
 use std::collections::HashSet;
@@ -115,7 +120,31 @@ pub fn normalize(stdout: &str, source: &str) -> String {
         }
         out.push_str(raw);
     }
-    drop_empty_map_lines(&out)
+    let out = indent_stack_keys(&out);
+    if source.contains("clear(") || source.contains("delete(") {
+        drop_empty_map_lines(&out)
+    } else {
+        out
+    }
+}
+
+/// Rule 11: 4 more spaces before each frame of a stack map key.
+fn indent_stack_keys(text: &str) -> String {
+    let open = Regex::new(r"^@[A-Za-z0-9_]*\[(.*, )?$").unwrap();
+    let mut out = String::with_capacity(text.len());
+    let mut in_key = false;
+    for raw in text.split_inclusive('\n') {
+        let line = raw.trim_end_matches('\n');
+        if in_key && line.starts_with("]") {
+            in_key = false;
+        } else if in_key && line.starts_with("    ") && !line.starts_with("        ") {
+            out.push_str("    ");
+        } else if open.is_match(line) {
+            in_key = true;
+        }
+        out.push_str(raw);
+    }
+    out
 }
 
 /// Rule 9: removes the blank lines 0.17 prints for empty maps in the exit dump.
@@ -158,7 +187,9 @@ mod tests {
         let old = "Attaching 1 probe...\nhi\n\n\n\n@b: 1\n\n";
         assert_eq!(normalize(old, src), "hi\n\n\n@b: 1\n");
         let hist = "\n\n\n@h:\n[1]  1 |@|\n\n@x: 2\n";
-        assert_eq!(normalize(hist, ""), "\n\n@h:\n[1]  1 |@|\n\n@x: 2\n");
+        assert_eq!(normalize(hist, src), "\n\n@h:\n[1]  1 |@|\n\n@x: 2\n");
+        // Without clear/delete no map can be empty: a blank line the program printed stays.
+        assert_eq!(normalize(hist, "BEGIN { @x = 2; }"), hist);
     }
 
     #[test]
@@ -173,6 +204,14 @@ mod tests {
             "[0]", 5, "[2, 4)", 5
         );
         assert_eq!(normalize(&old, ""), new);
+    }
+
+    #[test]
+    fn indents_017_stack_keys() {
+        let old = "@s[\n    f+1\n    g+2\n]: 1\n@t[1, \n    h+3\n]: 2\n    not_a_frame\n";
+        let new =
+            "@s[\n        f+1\n        g+2\n]: 1\n@t[1, \n        h+3\n]: 2\n    not_a_frame\n";
+        assert_eq!(normalize(old, ""), new);
     }
 
     #[test]
