@@ -579,12 +579,20 @@ macro_rules! usdt_asm {
 /// The variable the `watched-*` steps expose and write (a watchpoint target).
 static mut WATCHED: u64 = 0;
 
-/// The semaphore of `oxtwl:guarded`: the kernel increments it while a uprobe with this
-/// reference counter is attached.
+/// The semaphore of `oxtwl:guarded` (its first two bytes): the kernel increments it while a
+/// uprobe with this reference counter is attached.
+///
+/// Page-aligned on purpose: the kernel raises the semaphore of a process started after the probe
+/// was attached in the first writable mapping of the file that covers its file offset, and when
+/// `.probes` lands in the file page where the previous data segment ends (which happens with
+/// some layouts of this binary), that is the previous segment's mapping, at the wrong address.
+#[repr(C, align(4096))]
+struct Semaphore(u16);
+
 #[no_mangle]
 #[used]
 #[link_section = ".probes"]
-static mut OXTWL_GUARDED_SEMAPHORE: u16 = 0;
+static mut OXTWL_GUARDED_SEMAPHORE: Semaphore = Semaphore(0);
 
 /// Fires `oxtwl:step` for step `i` (arguments in the module documentation).
 #[no_mangle]
@@ -613,7 +621,7 @@ pub extern "C" fn oxtwl_usdt_step(i: u64) {
 #[inline(never)]
 pub extern "C" fn oxtwl_usdt_guarded() {
     // SAFETY: a plain volatile read of a u16 the kernel may change under us.
-    let sema = unsafe { std::ptr::read_volatile(std::ptr::addr_of!(OXTWL_GUARDED_SEMAPHORE)) };
+    let sema = unsafe { std::ptr::read_volatile(std::ptr::addr_of!(OXTWL_GUARDED_SEMAPHORE.0)) };
     if sema == 0 {
         return;
     }

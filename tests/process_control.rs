@@ -519,3 +519,44 @@ fn watchpoint_counts_writes_to_a_variable_of_the_process() {
     assert!(status.success());
     assert_eq!(before + &rest, "\n\n@writes[oxtwl]: 3\n");
 }
+
+#[test]
+fn usdt_sites_are_moved_by_the_stapsdt_base_like_after_prelink() {
+    // Rewrite libstdc++'s notes as if it had been linked 64 KiB lower and then moved (prelink):
+    // every site address and the recorded `.stapsdt.base` are 0x10000 smaller than where
+    // `.stapsdt.base` really is. The sites must come out at the same file offsets. (The
+    // workload's own `.stapsdt.base` is dropped by the linker's section garbage collection.)
+    use object::{Object, ObjectSection};
+    let Ok(bytes) = std::fs::read("/lib/x86_64-linux-gnu/libstdc++.so.6") else {
+        eprintln!("SKIPPED usdt prelink: no libstdc++");
+        return;
+    };
+    let original = ir::catalog::usdt::sites_of_elf(&bytes).expect("notes");
+    assert_eq!(original.len(), 3);
+    let file = object::File::parse(&*bytes).expect("ELF");
+    let section = file
+        .section_by_name(".note.stapsdt")
+        .expect("notes section");
+    let (start, size) = section.file_range().expect("in the file");
+    let mut patched = bytes.clone();
+    let mut at = start as usize;
+    let end = (start + size) as usize;
+    let word = |b: &[u8], o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap()) as usize;
+    while at + 12 <= end {
+        let (namesz, descsz) = (word(&patched, at), word(&patched, at + 4));
+        let desc = at + 12 + namesz.div_ceil(4) * 4;
+        for field in 0..3 {
+            let o = desc + 8 * field;
+            let v = u64::from_le_bytes(patched[o..o + 8].try_into().unwrap());
+            if v != 0 {
+                patched[o..o + 8].copy_from_slice(&(v - 0x10000).to_le_bytes());
+            }
+        }
+        at = desc + descsz.div_ceil(4) * 4;
+    }
+    assert_ne!(patched, bytes);
+    assert_eq!(
+        ir::catalog::usdt::sites_of_elf(&patched).expect("patched notes"),
+        original
+    );
+}
