@@ -124,7 +124,20 @@ fn errtags_prefix_dtrace_tags_and_x_options_apply() {
     assert!(program.is_none());
     assert_eq!(
         frontend_d::lower::render_errors_with(&file, "/tmp/t.d", &diags, true),
-        "dtrace: failed to compile script /tmp/t.d: [D_PRAGMA_OPTSET] failed to set option 'bogus': Invalid option name\n\
-         dtrace: failed to compile script /tmp/t.d: [D_IDENT_UNDEF] line 3: failed to resolve y: Unknown variable name\n"
+        "dtrace: failed to set -x bogus: Invalid option name\n"
+    );
+    // A good -x applies (errtags), and compiling goes on.
+    let options = LowerOptions {
+        options: vec![
+            ("errtags".into(), None),
+            ("bufsize".into(), Some("4m".into())),
+        ],
+        ..options
+    };
+    let (program, diags) = compile(&file, &options);
+    assert!(program.is_none());
+    assert_eq!(
+        frontend_d::lower::render_errors_with(&file, "/tmp/t.d", &diags, true),
+        "dtrace: failed to compile script /tmp/t.d: [D_IDENT_UNDEF] line 3: failed to resolve y: Unknown variable name\n"
     );
 }

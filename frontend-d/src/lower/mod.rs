@@ -95,6 +95,13 @@ pub fn lower(
 ) -> (Option<ir::Program>, Vec<Diagnostic>) {
     let mut l = Lowerer::new(options);
     l.lower_options(program);
+    if l.diags
+        .iter()
+        .any(|d| d.span.is_none() && d.message.starts_with(SET_X))
+    {
+        // DTrace stops at a bad -x before compiling anything.
+        return (None, std::mem::take(&mut l.diags));
+    }
     let probes = l.lower_program(program);
     l.finish_destructive();
     let validation = if l.diags.iter().any(Diagnostic::is_error) {
@@ -253,12 +260,16 @@ impl<'a> Lowerer<'a> {
             self.dopts.quiet = true;
         }
         for (name, value, span) in settings {
-            if let Err(message) = apply_option(&mut self.dopts, &name, value.as_deref()) {
-                if span == Span::DUMMY {
-                    self.diags.push(Diagnostic::global(message));
-                } else {
-                    self.error(span, message);
+            if span == Span::DUMMY {
+                // -x: DTrace sets it before compiling and stops with "failed to set -x NAME".
+                if let Err(e) = ir::dopts::apply(&mut self.dopts, &name, value.as_deref(), false) {
+                    self.diags.push(Diagnostic::global(format!(
+                        "{SET_X}{name}: {}",
+                        e.message()
+                    )));
                 }
+            } else if let Err(message) = apply_option(&mut self.dopts, &name, value.as_deref()) {
+                self.error(span, message);
             }
         }
         self.config.max_strlen = self.dopts.strsize;
@@ -325,6 +336,10 @@ fn calls_setopt(s: &ast::Stmt) -> bool {
     }
 }
 
+/// How a `-x` option error begins; such errors are not about the script and render as
+/// `dtrace: failed to set -x NAME: message`.
+const SET_X: &str = "failed to set -x ";
+
 /// Renders diagnostics as DTrace does: `dtrace: failed to compile script PATH: line N: message`
 /// for each error (with `[D_TAG]` before `line` when `errtags` is set and the message has a
 /// known tag), `dtrace: script 'PATH': line N: warning: message` for warnings.
@@ -339,7 +354,9 @@ pub fn render_errors_with(
         let line = d.span.map(|s| file.line_col(s.start).0);
         let loc = line.map_or(String::new(), |l| format!("line {l}: "));
         let message = d.message.clone();
-        if d.is_error() {
+        if d.is_error() && d.span.is_none() && message.starts_with(SET_X) {
+            out.push_str(&format!("dtrace: {message}\n"));
+        } else if d.is_error() {
             let tag = if errtags {
                 crate::errtags::tag_for(&message)
                     .map(|t| format!("[{t}] "))
