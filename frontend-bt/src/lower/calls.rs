@@ -405,6 +405,13 @@ impl Lowerer<'_> {
                 span,
                 format!("{f}() can only be assigned to a map: @name = {f}(...)"),
             ),
+            "percpu_kaddr" => {
+                self.report(Diagnostic::unsupported(span, "percpu_kaddr()").with_help(
+                    "a per-CPU kernel variable is reached through a typed BTF ksym and \
+                         bpf_per_cpu_ptr()/bpf_this_cpu_ptr(), which oxtrace does not generate yet",
+                ));
+                Expr::int(0, Type::U64, span)
+            }
             _ if NOT_YET.contains(&f) => {
                 self.report(Diagnostic::unsupported(span, format!("the function {f}()")));
                 Expr::int(0, Type::I64, span)

@@ -202,7 +202,18 @@ impl<'a> Lowerer<'a> {
                 ast::Item::Define(d) => self.lower_define(d),
                 ast::Item::CStruct(_) => {}
                 ast::Item::CEnum(e) => self.lower_enum(e),
-                ast::Item::Import(i) => self.diags.push(Diagnostic::unsupported(i.span, "import")),
+                ast::Item::Import(i) => {
+                    let what = if i.path.ends_with(".bt") {
+                        "import of a .bt file (oxtrace compiles one program file)"
+                    } else {
+                        "import of C code (.h, .bpf.c: oxtrace has no C compiler)"
+                    };
+                    self.diags.push(
+                        Diagnostic::unsupported(i.span, what).with_help(
+                            "paste the imported macros, maps and probes into the program",
+                        ),
+                    )
+                }
                 // Expanded (and removed) by `crate::macros::expand` before lowering.
                 ast::Item::Macro(_) => {}
                 ast::Item::Config(_) | ast::Item::MapDecl(_) => {}
