@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod builders;
+pub mod catalog;
 mod errors;
 mod errtags;
 pub mod lexer;

@@ -30,6 +30,7 @@ use ir::{Action, ActionId, Config, DtraceOptions, OutputStyle, SourceFile, Span,
 use std::collections::HashMap;
 
 pub use options::apply_option;
+pub(crate) use probes::parse_rate;
 
 /// Values of the process macro variables (`$pid`, `$ppid`, `$uid`, ...), filled in by the CLI
 /// from the tracer's own process.
@@ -188,11 +189,10 @@ impl<'a> Lowerer<'a> {
             inlines: HashMap::new(),
             enums: HashMap::new(),
             typedefs: HashMap::new(),
-            probe_ids: vec![
-                "dtrace:::BEGIN".into(),
-                "dtrace:::END".into(),
-                "dtrace:::ERROR".into(),
-            ],
+            probe_ids: crate::catalog::static_probes()
+                .iter()
+                .map(crate::catalog::ListedProbe::full_name)
+                .collect(),
             ctx: ProbeContext::default(),
             expanding: Vec::new(),
             scope: vars::ClauseScope::default(),
@@ -226,14 +226,19 @@ impl<'a> Lowerer<'a> {
         (self.probe_names.len() - 1) as u32
     }
 
-    /// DTrace's probe id for `prov:mod:func:name` (BEGIN 1, END 2, ERROR 3, then in order of
-    /// first use).
+    /// DTrace's probe id for `prov:mod:func:name`: the ids `dtrace -l` lists (BEGIN 1, END 2,
+    /// ERROR 3, the profile provider's default probes), then in order of first use.
     pub fn probe_id(&mut self, full: &str) -> u32 {
         if let Some(i) = self.probe_ids.iter().position(|n| n == full) {
             return i as u32 + 1;
         }
         self.probe_ids.push(full.to_string());
         self.probe_ids.len() as u32
+    }
+
+    /// The id the next probe created on demand gets.
+    pub fn next_probe_id(&self) -> u32 {
+        self.probe_ids.len() as u32 + 1
     }
 
     /// The size of D's `string` type.
@@ -350,9 +355,13 @@ pub fn render_errors_with(
     errtags: bool,
 ) -> String {
     let mut out = String::new();
+    let markers = line_markers(file);
     for d in diags {
-        let line = d.span.map(|s| file.line_col(s.start).0);
-        let loc = line.map_or(String::new(), |l| format!("line {l}: "));
+        let loc = match d.span.map(|s| source_position(file, &markers, s.start)) {
+            None => String::new(),
+            Some((None, line)) => format!("line {line}: "),
+            Some((Some(tag), line)) => format!("\"{tag}\", line {line}: "),
+        };
         let message = d.message.clone();
         if d.is_error() && d.span.is_none() && message.starts_with(SET_X) {
             out.push_str(&format!("dtrace: {message}\n"));
@@ -374,4 +383,44 @@ pub fn render_errors_with(
         }
     }
     out
+}
+
+/// The line markers of a file (`#line N "file"`, the preprocessor's `# N "file" flags`) with
+/// the physical line each is on.
+fn line_markers(file: &SourceFile) -> Vec<(usize, ast::LineMarker)> {
+    if !file.text.contains('#') {
+        return Vec::new();
+    }
+    let (_, _, directives) = crate::lexer::tokenize(&file.text);
+    directives
+        .into_iter()
+        .filter_map(|d| match d {
+            ast::Directive::Line(m) => Some((file.line_col(m.span.start).0, m)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Where byte `offset` of `file` comes from, as DTrace reports it after `#line` markers (which
+/// `-C`'s preprocessor writes): the file a marker named, when it is not the script itself
+/// (`None` for the script, or for names like `<stdin>`), and the line number.
+pub fn source_position(
+    file: &SourceFile,
+    markers: &[(usize, ast::LineMarker)],
+    offset: u32,
+) -> (Option<String>, usize) {
+    let line = file.line_col(offset).0;
+    let mut tag = None;
+    let mut mapped = line;
+    for (at, m) in markers {
+        if *at >= line {
+            break;
+        }
+        if let Some(f) = &m.file {
+            let main = *f == file.name || f.starts_with('<') || f.is_empty();
+            tag = (!main).then(|| f.clone());
+        }
+        mapped = m.line as usize + (line - at - 1);
+    }
+    (tag, mapped)
 }

@@ -1,9 +1,9 @@
 //! Probe descriptions: `dtrace:::BEGIN`/`END`/`ERROR` and `profile:::profile-N`/`tick-N`
-//! (shortened forms too) become attach points; other providers are reported as not supported
-//! yet.
+//! (shortened forms, empty fields and patterns too, matched against [`crate::catalog`]) become
+//! attach points; other providers are reported as not supported yet.
 
 use super::{Lowerer, ProbeContext};
-use crate::ast;
+use crate::{ast, catalog};
 use ir::{AttachPoint, Period, Span};
 
 /// A resolved probe description.
@@ -15,106 +15,82 @@ pub struct Resolved {
 }
 
 impl Lowerer<'_> {
-    /// Resolves one probe description, or reports why it cannot be.
-    pub(crate) fn resolve_desc(&mut self, desc: &ast::ProbeDesc) -> Option<Resolved> {
+    /// Resolves one probe description to the probes it matches (several for a pattern such as
+    /// `dtrace:::`), or reports why it matches none. With `zdefs` (`-Z`), a description that
+    /// matches no probe is allowed and yields none.
+    pub(crate) fn resolve_desc(&mut self, desc: &ast::ProbeDesc) -> Vec<Resolved> {
         let fields: Vec<String> = (0..4)
             .map(|i| self.expand_desc_macros(desc.field(i), desc.span))
             .collect();
         let [prov, module, func, name] = [&fields[0], &fields[1], &fields[2], &fields[3]];
-        let is_glob = |s: &str| s.contains(['*', '?', '[']);
-        let dtrace_name = matches!(name.as_str(), "BEGIN" | "END" | "ERROR");
-        if (prov == "dtrace" || prov.is_empty())
-            && module.is_empty()
-            && func.is_empty()
-            && dtrace_name
-        {
-            let point = match name.as_str() {
-                "BEGIN" => AttachPoint::Begin,
-                "END" => AttachPoint::End,
-                _ => AttachPoint::Error,
-            };
-            let error = point == AttachPoint::Error;
-            return Some(Resolved {
-                point,
-                ctx: ProbeContext {
-                    prov: "dtrace".into(),
-                    name: name.clone(),
-                    error,
-                    ..ProbeContext::default()
-                },
-            });
+        let next_id = self.next_probe_id();
+        let found = catalog::matching([prov, module, func, name], next_id);
+        if !found.is_empty() {
+            return found
+                .into_iter()
+                .map(|p| {
+                    let point = match (p.provider.as_str(), p.name.as_str()) {
+                        ("dtrace", "BEGIN") => AttachPoint::Begin,
+                        ("dtrace", "END") => AttachPoint::End,
+                        ("dtrace", _) => AttachPoint::Error,
+                        (_, n) => profile_point(n),
+                    };
+                    let perf = p.provider == "profile";
+                    let error = point == AttachPoint::Error;
+                    Resolved {
+                        point,
+                        ctx: ProbeContext {
+                            prov: p.provider,
+                            name: p.name,
+                            perf,
+                            error,
+                            ..ProbeContext::default()
+                        },
+                    }
+                })
+                .collect();
         }
-        let profile_like = name.starts_with("profile-") || name.starts_with("tick-");
-        if (prov == "profile" || (prov.is_empty() && profile_like))
-            && module.is_empty()
-            && func.is_empty()
-            && !is_glob(name)
-        {
-            let (tick, rate) = if let Some(r) = name.strip_prefix("tick-") {
-                (true, r)
-            } else if let Some(r) = name.strip_prefix("profile-") {
-                (false, r)
-            } else {
+        // Only the dtrace and profile providers are known completely: a description naming
+        // one of them (or something in them) that matches nothing matches no probe at all.
+        let ours = |p: &str| matches!(p, "dtrace" | "profile");
+        let names_ours = ours(prov)
+            || (prov.is_empty()
+                && module.is_empty()
+                && func.is_empty()
+                && (matches!(name.as_str(), "BEGIN" | "END" | "ERROR")
+                    || name.starts_with("profile-")
+                    || name.starts_with("tick-")));
+        if names_ours {
+            if !self.zdefs() {
                 self.error(
                     desc.span,
-                    format!("probe description {}: the profile provider has only profile-N and tick-N probes", desc.raw),
+                    format!(
+                        "probe description {prov}:{module}:{func}:{name} does not match any probes"
+                    ),
                 );
-                return None;
-            };
-            let Some(period) = parse_rate(rate) else {
-                return self.no_match(desc);
-            };
-            let point = if tick {
-                AttachPoint::Interval { period }
-            } else {
-                AttachPoint::Profile { period }
-            };
-            return Some(Resolved {
-                point,
-                ctx: ProbeContext {
-                    prov: "profile".into(),
-                    name: name.clone(),
-                    perf: true,
-                    ..ProbeContext::default()
-                },
-            });
+            }
+            return Vec::new();
         }
-        if prov == "dtrace" && !is_glob(module) && !is_glob(func) && !is_glob(name) {
-            return self.no_match(desc);
-        }
-        let provider = if prov.is_empty() || is_glob(prov) {
-            "matching several providers".to_string()
+        let is_glob = |s: &str| s.contains(['*', '?', '[']);
+        let text = if prov.is_empty() || is_glob(prov) {
+            format!(
+                "probe description {}: probes matching several providers are not supported yet",
+                desc.raw
+            )
         } else {
             format!(
-                "the {} provider",
+                "probe description {}: the {} provider is not supported yet",
+                desc.raw,
                 prov.trim_end_matches(|c: char| c.is_ascii_digit())
             )
         };
-        let text = if prov.is_empty() || is_glob(prov) {
-            format!(
-                "probe description {}: probes {provider} are not supported yet",
-                desc.raw
-            )
-        } else {
-            format!(
-                "probe description {}: {provider} is not supported yet",
-                desc.raw
-            )
-        };
         self.error(desc.span, text);
-        None
+        Vec::new()
     }
 
-    /// A description that names no probe: DTrace's error, or nothing with `zdefs` (`-Z`),
-    /// which lets such clauses match zero probes.
-    fn no_match(&mut self, desc: &ast::ProbeDesc) -> Option<Resolved> {
-        if !self.dopts.other.iter().any(|(n, _)| n == "zdefs") {
-            self.error(
-                desc.span,
-                format!("probe description {} does not match any probes", desc.raw),
-            );
-        }
-        None
+    /// True when descriptions may match zero probes (`-Z`, `-x zdefs`, `#pragma D option zdefs`).
+    fn zdefs(&self) -> bool {
+        self.dopts.other.iter().any(|(n, _)| n == "zdefs")
     }
 
     /// `$1`, `$$1`, `$target`, `$pid` inside a probe description field.
@@ -141,6 +117,20 @@ impl Lowerer<'_> {
         }
         out.push_str(rest);
         out
+    }
+}
+
+/// The attach point of a valid `profile-N` or `tick-N` probe name.
+fn profile_point(name: &str) -> AttachPoint {
+    let (tick, rate) = match name.strip_prefix("tick-") {
+        Some(r) => (true, r),
+        None => (false, name.strip_prefix("profile-").unwrap_or(name)),
+    };
+    let period = parse_rate(rate).unwrap_or(Period::Hz(1));
+    if tick {
+        AttachPoint::Interval { period }
+    } else {
+        AttachPoint::Profile { period }
     }
 }
 

@@ -10,10 +10,17 @@ impl Lowerer<'_> {
     /// Lowers a clause: one IR probe per probe description.
     pub(crate) fn lower_clause(&mut self, clause: &ast::Clause) -> Vec<ir::Probe> {
         let mut probes = Vec::new();
-        for desc in &clause.descs {
-            let Some(resolved) = self.resolve_desc(desc) else {
-                continue;
-            };
+        let resolved: Vec<_> = clause
+            .descs
+            .iter()
+            .flat_map(|desc| {
+                self.resolve_desc(desc)
+                    .into_iter()
+                    .map(move |r| (desc, r))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for (desc, resolved) in resolved {
             self.ctx = resolved.ctx;
             self.scope = ClauseScope::default();
             self.begin_clause_faults();
