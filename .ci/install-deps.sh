@@ -7,9 +7,10 @@ section() { printf '\n==== [%s] %s ====\n' "$(date +%H:%M:%S)" "$*"; }
 
 # LLVM 19 (linked statically), libbpf's build needs (libelf, zlib, zstd), a C toolchain for the
 # linker and libbpf-sys, curl for rustup, and Debian's bpftrace 0.17: only the reference the
-# differential test and the benchmark compare against.
+# differential test and the benchmark compare against. `cpp` is the C preprocessor D's `-C` runs
+# (build-essential pulls it in too; named because oxtrace needs it at run time).
 OXTRACE_PACKAGES=(llvm-19-dev libelf-dev zlib1g-dev pkg-config libzstd-dev libpolly-19-dev bpftrace
-                  build-essential curl ca-certificates)
+                  build-essential cpp curl ca-certificates)
 
 section "Debian packages"
 missing=()

@@ -48,6 +48,9 @@ pub struct Cli {
     /// A DTrace D script file (a FILE ending in `.d` is one too); macro arguments follow.
     #[arg(short = 's', value_name = "SCRIPT", conflicts_with = "expr")]
     pub d_script: Option<String>,
+    /// Run the C preprocessor (`cpp`) on the D script first, as DTrace's `-C` does.
+    #[arg(short = 'C')]
+    pub cpp: bool,
     /// A DTrace D program given as text; macro arguments follow.
     #[arg(short = 'n', value_name = "D PROGRAM", conflicts_with_all = ["expr", "d_script"])]
     pub d_expr: Option<String>,

@@ -309,10 +309,7 @@ fn d_program_from_the_command_line() {
     let text = "BEGIN { trace(1); exit(0); } END { }";
     let (code, out, err) = run(&["-n", text]);
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(
-        err,
-        format!("dtrace: description '{text}' matched 2 probes\n")
-    );
+    assert_eq!(err, "dtrace: description 'BEGIN ' matched 2 probes\n");
     assert_eq!(
         out,
         format!(

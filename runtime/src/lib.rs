@@ -38,9 +38,10 @@ pub struct RunOptions {
     pub child: Option<child::HeldChild>,
     /// `-p PID`: the session ends when this process exits.
     pub watch_pid: Option<u32>,
-    /// D scripts: what DTrace's notice names once probes are enabled (`script 'PATH'` or
-    /// `description 'TEXT'`), printed as `dtrace: … matched N probes` unless quiet.
-    pub dtrace_notice: Option<String>,
+    /// D programs: DTrace's notices (`dtrace: script 'PATH' matched N probes`, one per program,
+    /// and `dtrace: allowing destructive actions`), printed on stderr once probes are enabled,
+    /// unless quiet.
+    pub dtrace_notices: Vec<String>,
     /// The program's text: where `-k` helper-error warnings find the `file:line:col` of the
     /// expression whose helper failed (`None`: the location is left out).
     pub source: Option<ir::SourceFile>,

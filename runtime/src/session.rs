@@ -1027,17 +1027,11 @@ pub fn run_timed(
     timings.attach = t.elapsed();
 
     if let Some(d) = &dtrace {
-        // DTrace's notice: `dtrace: script 'PATH' matched N probes` (not when quiet).
-        if let Some(what) = opts
-            .dtrace_notice
-            .as_ref()
-            .filter(|_| !d.opts.borrow().quiet)
-        {
-            let _ = writeln!(
-                err,
-                "dtrace: {what} matched {count} probe{}",
-                if count == 1 { "" } else { "s" }
-            );
+        // DTrace's notices: `dtrace: script 'PATH' matched N probes` ... (not when quiet).
+        if !d.opts.borrow().quiet {
+            for notice in &opts.dtrace_notices {
+                let _ = writeln!(err, "{notice}");
+            }
         }
         let o = d.opts.borrow().clone();
         if o.uses_destructive && !o.destructive {
@@ -1046,7 +1040,7 @@ pub fn run_timed(
                 "could not enable tracing: Destructive actions not allowed",
             ));
         }
-        if o.destructive && !o.quiet && opts.dtrace_notice.is_some() {
+        if o.destructive && !o.quiet && !opts.dtrace_notices.is_empty() {
             let _ = writeln!(err, "dtrace: allowing destructive actions");
         }
     } else if !opts.quiet && opts.format == OutputFormat::Text {

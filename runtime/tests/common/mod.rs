@@ -111,7 +111,7 @@ pub fn run(program: Program, elf: Vec<u8>, dry_run: bool, during: impl FnOnce(&S
             buffering: runtime::Buffering::Line,
             child: None,
             watch_pid: None,
-            dtrace_notice: None,
+            dtrace_notices: Vec::new(),
             source: None,
         };
         let r = runtime::session::run_timed(&program, &elf, opts, &mut e).map(|(code, t)| {
