@@ -486,7 +486,7 @@ fn run_d(job: &DJob) -> Result<i32, ()> {
     if job.buffering == BufferMode::Full {
         output = Box::new(std::io::BufWriter::with_capacity(64 * 1024, output));
     }
-    let mut notices: Vec<String> = pieces
+    let notices: Vec<String> = pieces
         .iter()
         .zip(&counts)
         .map(|(p, &n)| {
@@ -498,11 +498,6 @@ fn run_d(job: &DJob) -> Result<i32, ()> {
             )
         })
         .collect();
-    if let ir::OutputStyle::Dtrace(opts) = &program.config.output {
-        if opts.destructive {
-            notices.push(format!("{pname}: allowing destructive actions"));
-        }
-    }
     let options = runtime::RunOptions {
         quiet: job.quiet,
         verbose: job.verbose,

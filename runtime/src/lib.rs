@@ -38,9 +38,9 @@ pub struct RunOptions {
     pub child: Option<child::HeldChild>,
     /// `-p PID`: the session ends when this process exits.
     pub watch_pid: Option<u32>,
-    /// D programs: DTrace's notices (`dtrace: script 'PATH' matched N probes`, one per program,
-    /// and `dtrace: allowing destructive actions`), printed on stderr once probes are enabled,
-    /// unless quiet.
+    /// D programs: DTrace's notices (`dtrace: script 'PATH' matched N probes`, one per program),
+    /// printed on stderr once probes are enabled, unless quiet (then `dtrace: allowing
+    /// destructive actions` when that option is set).
     pub dtrace_notices: Vec<String>,
     /// The program's text: where `-k` helper-error warnings find the `file:line:col` of the
     /// expression whose helper failed (`None`: the location is left out).
