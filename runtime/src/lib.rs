@@ -39,8 +39,8 @@ pub struct RunOptions {
     /// `-p PID`: the session ends when this process exits.
     pub watch_pid: Option<u32>,
     /// D programs: DTrace's notices (`dtrace: script 'PATH' matched N probes`, one per program),
-    /// printed on stderr once probes are enabled, unless quiet (then `dtrace: allowing
-    /// destructive actions` when that option is set).
+    /// printed on stderr once probes are enabled unless quiet; the runtime follows them with
+    /// `dtrace: allowing destructive actions` when that option is set.
     pub dtrace_notices: Vec<String>,
     /// The program's text: where `-k` helper-error warnings find the `file:line:col` of the
     /// expression whose helper failed (`None`: the location is left out).
