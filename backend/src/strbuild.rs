@@ -1,6 +1,7 @@
 //! Functions that build strings or search them byte by byte in BPF: string ranges
 //! ([`ir::Function::StrRange`]), joins, byte searches from either end, the last occurrence of a
-//! substring, ASCII case mapping and integer-to-text conversion (`lltostr`).
+//! substring, ASCII case mapping, integer-to-text conversion (`lltostr`) and a process's
+//! arguments as one line.
 //!
 //! Each is a bounded loop over a fixed-size buffer. Every byte access is preceded by a compare
 //! of its index with the buffer size, so the verifier can prove it in bounds. Results are built
@@ -223,6 +224,49 @@ impl<'ctx> FnGen<'_, 'ctx> {
                     let moved =
                         g.b.build_int_add(c, i8t.const_int(delta as u64, true), "moved")?;
                     let m = g.b.build_select(letter, moved, c, "m")?.into_int_value();
+                    g.put_byte(out, n - 1, i, m, exit)
+                })?;
+            }
+            Function::UserArgs => {
+                let [addr, len] = args else {
+                    return error(e.span, "internal error: user arguments take two arguments");
+                };
+                let a = self.scalar(addr)?;
+                let a = self.convert(a, &addr.ty, &Type::U64)?;
+                let a = self.b.build_int_to_ptr(a, self.ptrt(), "args")?;
+                let l = self.scalar(len)?;
+                let l = self.convert(l, &len.ty, &Type::U64)?;
+                // At most n - 1 bytes, so the string keeps a NUL; a length the verifier can
+                // bound (masked, then compared).
+                let cap = self.u64c(u64::from(n - 1));
+                let big = self.b.build_int_compare(IntPredicate::UGT, l, cap, "big")?;
+                let m = self.b.build_select(big, cap, l, "m")?.into_int_value();
+                let mask = u64::from(n).next_power_of_two() * 2 - 1;
+                let m = self.b.build_and(m, self.u64c(mask), "mm")?;
+                let big = self
+                    .b
+                    .build_int_compare(IntPredicate::UGT, m, cap, "big2")?;
+                let m = self.b.build_select(big, cap, m, "m2")?.into_int_value();
+                let m32 = self.b.build_int_truncate(m, self.cx.i32_type(), "m32")?;
+                self.call(
+                    crate::helpers::Helper::ProbeReadUser,
+                    &[out.ptr.into(), m32.into(), a.into()],
+                )?;
+                self.count_loop(u64::from(n - 1), &mut |g, i, exit| {
+                    let next = g.b.build_int_add(i, g.u64c(1), "next")?;
+                    let last = g.b.build_int_compare(IntPredicate::UGE, next, l, "last")?;
+                    let more = g.block("args_more");
+                    g.b.build_conditional_branch(last, exit, more)?;
+                    g.b.position_at_end(more);
+                    let c = g.byte_at(out, n, i, exit)?;
+                    let nul = g.b.build_int_compare(
+                        IntPredicate::EQ,
+                        c,
+                        c.get_type().const_zero(),
+                        "nul",
+                    )?;
+                    let space = c.get_type().const_int(u64::from(b' '), false);
+                    let m = g.b.build_select(nul, space, c, "m")?.into_int_value();
                     g.put_byte(out, n - 1, i, m, exit)
                 })?;
             }

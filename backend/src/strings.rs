@@ -362,6 +362,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
             | Function::StrRange
             | Function::Strjoin
             | Function::StrCase { .. }
+            | Function::UserArgs
             | Function::Lltostr => self.strsearch(f, args, e),
         }
     }

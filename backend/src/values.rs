@@ -122,6 +122,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
                         f @ (ir::Function::StrRange
                         | ir::Function::Strjoin
                         | ir::Function::StrCase { .. }
+                        | ir::Function::UserArgs
                         | ir::Function::Lltostr),
                     args,
                 },

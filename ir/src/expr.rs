@@ -238,6 +238,10 @@ pub enum Function {
         /// `toupper` rather than `tolower`.
         upper: bool,
     },
+    /// The `args[1]` bytes (uint64) of user memory at `args[0]` (uint64), with every NUL but the
+    /// last turned into a space, as a string of `ty`'s size: a process's arguments read from
+    /// `mm->arg_start` as one line (D's `curpsinfo->pr_psargs`).
+    UserArgs,
     /// `lltostr(n, base)`: the int64 `args[0]` written in base `args[1]` (2..=36) as D writes it
     /// (`-` for negative decimals, `0x` before hex digits, `0` before octal ones), as a string.
     Lltostr,

@@ -283,6 +283,13 @@ impl Lowerer<'_> {
                 self.unsupported(span, "xlate");
                 None
             }
+            ast::ExprKind::Member {
+                base,
+                member,
+                arrow: true,
+            } if matches!(&base.kind, ast::ExprKind::Ident(n) if n == "curpsinfo") => {
+                self.curpsinfo_member(&member.name, span)
+            }
             ast::ExprKind::Member { .. } => {
                 self.unsupported(span, "a struct or pointer member");
                 None

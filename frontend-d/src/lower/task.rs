@@ -1,5 +1,5 @@
 //! The current task, read through kernel BTF: `curthread` (the `struct task_struct *`),
-//! `ppid` (`real_parent->tgid`), `vtimestamp` (`se.sum_exec_runtime`: the thread's on-CPU
+//! `ppid` (`real_parent->tgid`), `curpsinfo->pr_*` (`pr_psargs` from `mm->arg_start`), `vtimestamp` (`se.sum_exec_runtime`: the thread's on-CPU
 //! nanoseconds as the scheduler last accounted them) and `progenyof(pid)` (a walk up
 //! `real_parent`).
 
@@ -109,6 +109,72 @@ impl Lowerer<'_> {
             stmts.push(assign(task, up));
         }
         Some(super::expr::block(stmts, var(found, &INT)))
+    }
+}
+
+impl Lowerer<'_> {
+    /// `curpsinfo->member`: the `psinfo_t` members DTrace scripts use, from the current task.
+    /// `None` after an error.
+    pub(crate) fn curpsinfo_member(&mut self, member: &str, span: Span) -> Option<Expr> {
+        let b = |b: Builtin, ty: Type| Expr::new(ExprKind::Builtin(b), ty, span);
+        Some(match member {
+            "pr_pid" => coerce(b(Builtin::Pid, Type::U32), &INT),
+            "pr_ppid" => self.ppid(span)?,
+            "pr_uid" => b(Builtin::Uid, Type::U32),
+            "pr_gid" => b(Builtin::Gid, Type::U32),
+            "pr_fname" => b(Builtin::Comm, Type::Str { size: 16 }),
+            // Linux has no projects, zones, tasks or pools: DTrace for Linux reports 0.
+            "pr_projid" | "pr_zoneid" | "pr_taskid" | "pr_poolid" => Expr::int(0, INT, span),
+            "pr_psargs" => {
+                let mm = self.kernel_offset("task_struct", &["mm"], span)?;
+                let start = self.kernel_offset("mm_struct", &["arg_start"], span)?;
+                let end = self.kernel_offset("mm_struct", &["arg_end"], span)?;
+                let mut stmts = Vec::new();
+                let m = self.scope.temp(&Type::U64, span);
+                let var = |v| Expr::new(ExprKind::Var(v), Type::U64, span);
+                stmts.push(Stmt::new(
+                    StmtKind::Assign {
+                        var: m,
+                        value: read_at(self.curthread(span), mm, Type::U64, span),
+                    },
+                    span,
+                ));
+                let from = read_at(var(m), start, Type::U64, span);
+                let to = read_at(var(m), end, Type::U64, span);
+                let a = self.scope.temp(&Type::U64, span);
+                stmts.push(Stmt::new(
+                    StmtKind::Assign {
+                        var: a,
+                        value: from,
+                    },
+                    span,
+                ));
+                let len = Expr::new(
+                    ExprKind::Binary {
+                        op: BinaryOp::Sub,
+                        lhs: Box::new(to),
+                        rhs: Box::new(var(a)),
+                    },
+                    Type::U64,
+                    span,
+                );
+                let args = Expr::new(
+                    ExprKind::Call {
+                        func: ir::Function::UserArgs,
+                        args: vec![var(a), len],
+                    },
+                    Type::Str {
+                        size: self.strsize(),
+                    },
+                    span,
+                );
+                super::expr::block(stmts, args)
+            }
+            other => {
+                self.unsupported(span, format!("curpsinfo->{other}"));
+                return None;
+            }
+        })
     }
 }
 
