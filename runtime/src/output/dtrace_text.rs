@@ -1484,6 +1484,122 @@ mod tests {
         );
     }
 
+    fn sym(name: &str, offset: u64, module: Option<&str>) -> Option<crate::value::Sym> {
+        Some(crate::value::Sym {
+            name: name.into(),
+            offset,
+            module: module.map(str::to_string),
+        })
+    }
+
+    #[test]
+    fn stacks_and_symbols_print_as_dtrace_does() {
+        use crate::value::{Frame, Stack, Symbol};
+        let kstack = Stack {
+            kernel: true,
+            mode: ir::StackMode::Bpftrace,
+            pid: 0,
+            frames: vec![
+                Frame {
+                    addr: 0xffff_1000,
+                    sym: sym("ksys_read", 0x6e, None),
+                },
+                Frame {
+                    addr: 0xffff_2000,
+                    sym: sym("do_syscall_64", 0, None),
+                },
+                Frame {
+                    addr: 0xffff_3000,
+                    sym: None,
+                },
+                Frame { addr: 0, sym: None },
+                Frame {
+                    addr: 0xffff_4000,
+                    sym: sym("after_the_end", 1, None),
+                },
+            ],
+        };
+        assert_eq!(
+            stack_block(&kstack, 14),
+            "\n              vmlinux`ksys_read+0x6e\n              vmlinux`do_syscall_64\n              0xffff3000\n"
+        );
+        assert_eq!(
+            stack_block(&kstack, 2).lines().nth(1),
+            Some("  vmlinux`ksys_read+0x6e")
+        );
+        let ustack = Stack {
+            kernel: false,
+            mode: ir::StackMode::Bpftrace,
+            pid: 7,
+            frames: vec![Frame {
+                addr: 0x401a,
+                sym: sym("malloc", 0x1a, Some("/usr/lib/x86_64-linux-gnu/libc.so.6")),
+            }],
+        };
+        assert_eq!(stack_block(&ustack, 4), "\n    libc.so.6`malloc+0x1a\n");
+        let s = |kernel, addr, found| {
+            Value::Symbol(Symbol {
+                kernel,
+                pid: 7,
+                addr,
+                sym: found,
+            })
+        };
+        let k = s(true, 0xffff_1006, sym("vfs_read", 6, None));
+        let u = s(false, 0x401a, sym("main", 0x1a, Some("/bin/prog")));
+        let unknown = s(true, 0x1234, None);
+        let conv = |c: &str| Conversion {
+            conv: c.into(),
+            ..Conversion::default()
+        };
+        assert_eq!(conversion(&conv("a"), &k), "vmlinux`vfs_read+0x6");
+        assert_eq!(conversion(&conv("A"), &u), "prog`main+0x1a");
+        assert_eq!(conversion(&conv("a"), &unknown), "0x1234");
+        assert_eq!(conversion(&conv("a"), &Value::Uint(0x99)), "0x99");
+        // sym()/usym() values: no offset; trace() and keys pad them like strings.
+        assert_eq!(plain(&k), "vmlinux`vfs_read");
+        assert_eq!(plain(&u), "prog`main");
+        assert_eq!(
+            trace(&k, &Type::Symbol { kernel: true }, false),
+            format!("  {:<50}", "vmlinux`vfs_read")
+        );
+        assert_eq!(
+            key_column(&u, &Type::Symbol { kernel: false }),
+            format!("  {:<50}", "prog`main")
+        );
+    }
+
+    #[test]
+    fn y_p_and_float_conversions() {
+        let conv = |c: &str, precision: Option<usize>| Conversion {
+            conv: c.into(),
+            precision,
+            ..Conversion::default()
+        };
+        assert_eq!(
+            conversion(&conv("Y", None), &Value::Int(1_700_000_000_123_456_789)),
+            "2023 Nov 14 22:13:20"
+        );
+        assert_eq!(
+            conversion(&conv("Y", None), &Value::Int(1_704_445_387_000_000_000)),
+            "2024 Jan  5 09:03:07"
+        );
+        assert_eq!(conversion(&conv("p", None), &Value::Uint(0x1000)), "0x1000");
+        assert_eq!(conversion(&conv("p", None), &Value::Uint(0)), "(nil)");
+        assert_eq!(conversion(&conv("f", None), &Value::Int(-3)), "-3.000000");
+        assert_eq!(conversion(&conv("e", Some(3)), &Value::Int(0)), "0.000e+00");
+        assert_eq!(
+            conversion(&conv("g", None), &Value::Int(123456789)),
+            "1.23457e+08"
+        );
+        assert_eq!(conversion(&conv("g", None), &Value::Int(42)), "42");
+        assert_eq!(
+            conversion(&conv("G", Some(2)), &Value::Int(1500)),
+            "1.5E+03"
+        );
+        assert_eq!(conversion(&conv("C", None), &Value::Int(7)), "\\a");
+    }
+
     #[test]
     fn trace_widths_quiet_and_not() {
         let s = Value::Str("hi".into());
