@@ -227,6 +227,16 @@ impl<'ctx> FnGen<'_, 'ctx> {
                     g.put_byte(out, n - 1, i, m, exit)
                 })?;
             }
+            Function::Cleanpath => {
+                let [src] = args else {
+                    return error(e.span, "internal error: cleanpath takes one argument");
+                };
+                let Type::Str { size: ss } = src.ty else {
+                    return unsupported(e.span, format!("cleanpath() of a {}", src.ty));
+                };
+                let sp = self.eval_mem(src)?;
+                self.cleanpath_into(out, n, sp, ss)?;
+            }
             Function::UserArgs => {
                 let [addr, len] = args else {
                     return error(e.span, "internal error: user arguments take two arguments");
@@ -286,6 +296,248 @@ impl<'ctx> FnGen<'_, 'ctx> {
             self.zero(tail, size - n)?;
         }
         Ok(())
+    }
+
+    /// DTrace's `cleanpath`: one pass over the source with a state (after a `/`, `/.`, `/..`)
+    /// and a stack of the positions of the slashes written, so that `/../` goes back to the
+    /// previous slash without searching for it.
+    fn cleanpath_into(&mut self, out: Place<'ctx>, n: u32, src: Place<'ctx>, ss: u32) -> R<()> {
+        let cap = n / 2 + 2;
+        let slashes = self.scratch(8 * cap)?;
+        let state = self.i64_slot(self.u64c(0))?;
+        let j = self.i64_slot(self.u64c(0))?;
+        let depth = self.i64_slot(self.u64c(0))?;
+        let i8t = self.cx.i8_type();
+        self.count_loop(u64::from(ss) + 1, &mut |g, i, exit| {
+            // Room for "/..c" and the NUL, as DTrace checks before each character.
+            let jv = g.load_slot(j)?;
+            let j5 = g.b.build_int_add(jv, g.u64c(5), "j5")?;
+            let full =
+                g.b.build_int_compare(IntPredicate::UGE, j5, g.u64c(u64::from(n)), "full")?;
+            let go = g.block("cp_go");
+            g.b.build_conditional_branch(full, exit, go)?;
+            g.b.position_at_end(go);
+            // The byte (a NUL past the buffer).
+            let cslot = g.i64_slot(g.u64c(0))?;
+            let inside =
+                g.b.build_int_compare(IntPredicate::ULT, i, g.u64c(u64::from(ss)), "inside")?;
+            let read = g.block("cp_read");
+            let have = g.block("cp_have");
+            g.b.build_conditional_branch(inside, read, have)?;
+            g.b.position_at_end(read);
+            let c_in = g.byte_at(src, ss, i, have)?;
+            let c64 = g.b.build_int_z_extend(c_in, g.i64t(), "c64")?;
+            g.store(cslot, &Type::I64, c64)?;
+            g.br(have)?;
+            g.b.position_at_end(have);
+            let c = g.load_slot(cslot)?;
+            let c = g.b.build_int_truncate(c, i8t, "c")?;
+            let cp = Cleanpath {
+                state,
+                j,
+                depth,
+                slashes,
+                cap,
+                out,
+                n,
+            };
+            g.cleanpath_step(c, &cp, exit)
+        })?;
+        // Clear what a `/..` left after the end. The end is read again in every iteration: a
+        // register compared in both branches of a loop would keep the verifier's paths apart.
+        self.count_loop(u64::from(n), &mut |g, k, _| {
+            let end = g.load_slot(j)?;
+            let after = g.b.build_int_compare(IntPredicate::UGE, k, end, "after")?;
+            let clear = g.block("cp_clear");
+            let next = g.block("cp_clear_next");
+            g.b.build_conditional_branch(after, clear, next)?;
+            g.b.position_at_end(clear);
+            g.put_byte(out, n, k, i8t.const_zero(), next)?;
+            g.br(next)?;
+            g.b.position_at_end(next);
+            Ok(())
+        })
+    }
+
+    /// One character of `cleanpath`: the state machine's transition, and what it writes.
+    fn cleanpath_step(
+        &mut self,
+        c: IntValue<'ctx>,
+        cp: &Cleanpath<'ctx>,
+        exit: BasicBlock<'ctx>,
+    ) -> R<()> {
+        let i8t = self.cx.i8_type();
+        let is = |g: &mut Self, b: u8| {
+            g.b.build_int_compare(
+                IntPredicate::EQ,
+                c,
+                i8t.const_int(u64::from(b), false),
+                "is",
+            )
+        };
+        let slash = is(self, b'/')?;
+        let dot = is(self, b'.')?;
+        let nul = is(self, 0)?;
+        let cont = self.block("cp_next");
+        let st = self.load_slot(cp.state)?;
+        let b_n = self.block("cp_normal");
+        let b_s = self.block("cp_slash");
+        let b_d = self.block("cp_dot");
+        let b_dd = self.block("cp_dotdot");
+        self.b.build_switch(
+            st,
+            b_n,
+            &[
+                (self.u64c(1), b_s),
+                (self.u64c(2), b_d),
+                (self.u64c(3), b_dd),
+            ],
+        )?;
+        let set = |g: &mut Self, v: u64| g.store(cp.state, &Type::I64, g.u64c(v));
+        let ch = |b: u8| i8t.const_int(u64::from(b), false);
+        // Ends the string after `c` when it was the NUL.
+        let end_or_next = |g: &mut Self| -> R<()> {
+            g.b.build_conditional_branch(nul, exit, cont)?;
+            Ok(())
+        };
+        // Normal: a slash starts a component; anything else is copied.
+        self.b.position_at_end(b_n);
+        let (yes, no) = (self.block("cp_n_slash"), self.block("cp_n_char"));
+        self.b.build_conditional_branch(slash, yes, no)?;
+        self.b.position_at_end(yes);
+        set(self, 1)?;
+        self.b.build_unconditional_branch(cont)?;
+        self.b.position_at_end(no);
+        self.cp_emit(cp, &[c], exit)?;
+        end_or_next(self)?;
+        // After a slash: more slashes collapse, a dot may start "." or "..".
+        self.b.position_at_end(b_s);
+        let (yes, other) = (self.block("cp_s_slash"), self.block("cp_s_other"));
+        self.b.build_conditional_branch(slash, yes, other)?;
+        self.b.position_at_end(yes);
+        self.b.build_unconditional_branch(cont)?;
+        self.b.position_at_end(other);
+        let (d, no) = (self.block("cp_s_dot"), self.block("cp_s_char"));
+        self.b.build_conditional_branch(dot, d, no)?;
+        self.b.position_at_end(d);
+        set(self, 2)?;
+        self.b.build_unconditional_branch(cont)?;
+        self.b.position_at_end(no);
+        self.cp_push_slash(cp, exit)?;
+        self.cp_emit(cp, &[ch(b'/'), c], exit)?;
+        set(self, 0)?;
+        end_or_next(self)?;
+        // After "/.": a slash drops the ".", a second dot makes "..".
+        self.b.position_at_end(b_d);
+        let (yes, other) = (self.block("cp_d_slash"), self.block("cp_d_other"));
+        self.b.build_conditional_branch(slash, yes, other)?;
+        self.b.position_at_end(yes);
+        set(self, 1)?;
+        self.b.build_unconditional_branch(cont)?;
+        self.b.position_at_end(other);
+        let (d, no) = (self.block("cp_d_dot"), self.block("cp_d_char"));
+        self.b.build_conditional_branch(dot, d, no)?;
+        self.b.position_at_end(d);
+        set(self, 3)?;
+        self.b.build_unconditional_branch(cont)?;
+        self.b.position_at_end(no);
+        self.cp_push_slash(cp, exit)?;
+        self.cp_emit(cp, &[ch(b'/'), ch(b'.'), c], exit)?;
+        set(self, 0)?;
+        end_or_next(self)?;
+        // After "/..": a slash or the end goes back to the previous slash written.
+        self.b.position_at_end(b_dd);
+        let up = self.b.build_or(slash, nul, "up")?;
+        let (back, no) = (self.block("cp_dd_back"), self.block("cp_dd_char"));
+        self.b.build_conditional_branch(up, back, no)?;
+        self.b.position_at_end(no);
+        self.cp_push_slash(cp, exit)?;
+        self.cp_emit(cp, &[ch(b'/'), ch(b'.'), ch(b'.'), c], exit)?;
+        set(self, 0)?;
+        self.b.build_unconditional_branch(cont)?;
+        self.b.position_at_end(back);
+        let dv = self.load_slot(cp.depth)?;
+        let (pop, none, popped) = (
+            self.block("cp_pop"),
+            self.block("cp_none"),
+            self.block("cp_popped"),
+        );
+        let empty = self
+            .b
+            .build_int_compare(IntPredicate::EQ, dv, self.u64c(0), "empty")?;
+        self.b.build_conditional_branch(empty, none, pop)?;
+        self.b.position_at_end(none);
+        self.store(cp.j, &Type::I64, self.u64c(0))?;
+        self.b.build_unconditional_branch(popped)?;
+        self.b.position_at_end(pop);
+        let top = self.b.build_int_sub(dv, self.u64c(1), "top")?;
+        self.store(cp.depth, &Type::I64, top)?;
+        let at = self.cp_slot(cp, top, exit)?;
+        let pos = self.load_slot(at)?;
+        self.store(cp.j, &Type::I64, pos)?;
+        self.b.build_unconditional_branch(popped)?;
+        self.b.position_at_end(popped);
+        let (fin, again) = (self.block("cp_dd_end"), self.block("cp_dd_slash"));
+        self.b.build_conditional_branch(nul, fin, again)?;
+        self.b.position_at_end(fin);
+        // The string keeps the slash it went back to.
+        let jv = self.load_slot(cp.j)?;
+        let j1 = self.b.build_int_add(jv, self.u64c(1), "j1")?;
+        self.store(cp.j, &Type::I64, j1)?;
+        self.b.build_unconditional_branch(exit)?;
+        self.b.position_at_end(again);
+        set(self, 1)?;
+        self.b.build_unconditional_branch(cont)?;
+        self.b.position_at_end(cont);
+        Ok(())
+    }
+
+    /// Appends `bytes` at `j` of cleanpath's output.
+    fn cp_emit(
+        &mut self,
+        cp: &Cleanpath<'ctx>,
+        bytes: &[IntValue<'ctx>],
+        exit: BasicBlock<'ctx>,
+    ) -> R<()> {
+        for b in bytes {
+            let jv = self.load_slot(cp.j)?;
+            self.put_byte(cp.out, cp.n - 1, jv, *b, exit)?;
+            let next = self.b.build_int_add(jv, self.u64c(1), "j")?;
+            self.store(cp.j, &Type::I64, next)?;
+        }
+        Ok(())
+    }
+
+    /// Entry `k` of cleanpath's slash stack; control goes to `outside` past its end.
+    fn cp_slot(
+        &mut self,
+        cp: &Cleanpath<'ctx>,
+        k: IntValue<'ctx>,
+        outside: BasicBlock<'ctx>,
+    ) -> R<Place<'ctx>> {
+        let k = self.opaque(k)?;
+        let ok = self.block("cp_slot");
+        let inside =
+            self.b
+                .build_int_compare(IntPredicate::ULT, k, self.u64c(u64::from(cp.cap)), "in")?;
+        self.b.build_conditional_branch(inside, ok, outside)?;
+        self.b.position_at_end(ok);
+        // SAFETY: k < cap, checked above.
+        let ptr = unsafe {
+            self.b
+                .build_gep(self.i64t(), cp.slashes.ptr, &[k], "slot")?
+        };
+        Ok(Place { ptr, align: 8 })
+    }
+
+    /// Remembers that a slash is written at `j` now.
+    fn cp_push_slash(&mut self, cp: &Cleanpath<'ctx>, exit: BasicBlock<'ctx>) -> R<()> {
+        let dv = self.load_slot(cp.depth)?;
+        let at = self.cp_slot(cp, dv, exit)?;
+        let jv = self.load_slot(cp.j)?;
+        self.store(at, &Type::I64, jv)?;
+        let next = self.b.build_int_add(dv, self.u64c(1), "depth")?;
+        self.store(cp.depth, &Type::I64, next)
     }
 
     /// Goes to `exit` when byte `c` is the NUL.
@@ -556,4 +808,21 @@ impl<'ctx> FnGen<'_, 'ctx> {
         };
         self.convert(r, &Type::I64, &e.ty)
     }
+}
+
+/// The state of a `cleanpath` pass, all in scratch memory.
+struct Cleanpath<'ctx> {
+    /// 0 normal, 1 after a slash, 2 after "/.", 3 after "/..".
+    state: Place<'ctx>,
+    /// Where the next byte of the output goes.
+    j: Place<'ctx>,
+    /// How many slash positions `slashes` holds.
+    depth: Place<'ctx>,
+    /// The positions of the slashes written (i64 each).
+    slashes: Place<'ctx>,
+    /// Entries of `slashes`.
+    cap: u32,
+    /// The output buffer and its size.
+    out: Place<'ctx>,
+    n: u32,
 }

@@ -363,6 +363,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
             | Function::Strjoin
             | Function::StrCase { .. }
             | Function::UserArgs
+            | Function::Cleanpath
             | Function::Lltostr => self.strsearch(f, args, e),
         }
     }

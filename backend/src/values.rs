@@ -123,6 +123,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
                         | ir::Function::Strjoin
                         | ir::Function::StrCase { .. }
                         | ir::Function::UserArgs
+                        | ir::Function::Cleanpath
                         | ir::Function::Lltostr),
                     args,
                 },

@@ -238,6 +238,9 @@ pub enum Function {
         /// `toupper` rather than `tolower`.
         upper: bool,
     },
+    /// `cleanpath(s)`: the path `args[0]` with `//`, `/./` and `/../` resolved as DTrace's
+    /// `cleanpath` does (a string of `ty`'s size).
+    Cleanpath,
     /// The `args[1]` bytes (uint64) of user memory at `args[0]` (uint64), with every NUL but the
     /// last turned into a space, as a string of `ty`'s size: a process's arguments read from
     /// `mm->arg_start` as one line (D's `curpsinfo->pr_psargs`).

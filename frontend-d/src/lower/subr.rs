@@ -1,5 +1,5 @@
 //! D's subroutines that compute a value: the string functions (`strlen strjoin substr index
-//! rindex strchr strrchr strstr basename dirname lltostr toupper tolower`), `stringof`,
+//! rindex strchr strrchr strstr basename dirname cleanpath lltostr toupper tolower`), `stringof`,
 //! `copyinstr`, byte-order conversions, `rand`, `getmajor`/`getminor`, `progenyof`, symbols (`sym func usym
 //! ufunc`) and stacks (`stack ustack`).
 //!
@@ -28,7 +28,7 @@ enum Param {
 fn signature(name: &str) -> Option<(&'static [Param], usize)> {
     use Param::{Int, Str};
     Some(match name {
-        "strlen" | "basename" | "dirname" | "toupper" | "tolower" => (&[Str], 1),
+        "strlen" | "basename" | "dirname" | "cleanpath" | "toupper" | "tolower" => (&[Str], 1),
         "strjoin" | "strstr" => (&[Str, Str], 2),
         "substr" => (&[Str, Int("int"), Int("int")], 2),
         "index" | "rindex" => (&[Str, Str, Int("int")], 2),
@@ -124,6 +124,7 @@ impl Lowerer<'_> {
         let value = match name {
             "strlen" => call(Function::Strlen, v, Type::U64, span),
             "strjoin" => call(Function::Strjoin, v, string, span),
+            "cleanpath" => call(Function::Cleanpath, v, string, span),
             "toupper" | "tolower" => call(
                 Function::StrCase {
                     upper: name == "toupper",
