@@ -1,4 +1,4 @@
-// D: copyinstr() and stringof() of addresses that cannot be read are DTrace's invalid address
+// D: copyinstr(), stringof() and inet_ntoa() of addresses that cannot be read are DTrace's invalid address
 // fault (user and kernel memory); ERROR gets the address, the clause's other output is dropped.
 #pragma D option quiet
 
@@ -11,6 +11,11 @@ BEGIN
 BEGIN
 {
 	trace(stringof(24));
+}
+
+BEGIN
+{
+	printf("%s\n", inet_ntoa(32));
 }
 
 ERROR

@@ -13,4 +13,5 @@ profile-97
 {
 	@[sym(arg0), stack(3)] = count();
 	printf("%a %s\n", arg0, copyinstr(arg1, 8));
+	printf("%s %s %d\n", inet_ntoa(arg0), cleanpath("/a/../b"), progenyof(1));
 }

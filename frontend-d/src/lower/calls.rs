@@ -580,7 +580,7 @@ impl Lowerer<'_> {
                 if !(x.ty.is_integer()
                     || matches!(
                         x.ty,
-                        Type::Str { .. } | Type::Stack(_) | Type::Symbol { .. }
+                        Type::Str { .. } | Type::Stack(_) | Type::Symbol { .. } | Type::Text(_)
                     ))
                 {
                     self.unsupported(x.span, format!("trace() of {}", x.ty));
@@ -1013,7 +1013,8 @@ impl Lowerer<'_> {
 fn mismatch(conv: &str, ty: &Type) -> Option<&'static str> {
     let is_str = matches!(ty, Type::Str { .. });
     match conv {
-        "s" | "S" => (!is_str).then_some("char [] or string (or use stringof)"),
+        "s" | "S" => (!is_str && !matches!(ty, Type::Text(_)))
+            .then_some("char [] or string (or use stringof)"),
         "k" => (!matches!(ty, Type::Stack(_))).then_some("stack"),
         "a" | "A" => (!(ty.is_integer() || matches!(ty, Type::Symbol { .. })))
             .then_some("pointer or integer"),

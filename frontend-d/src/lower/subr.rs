@@ -1,6 +1,6 @@
 //! D's subroutines that compute a value: the string functions (`strlen strjoin substr index
 //! rindex strchr strrchr strstr basename dirname cleanpath lltostr toupper tolower`), `stringof`,
-//! `copyinstr`, byte-order conversions, `rand`, `getmajor`/`getminor`, `progenyof`, symbols (`sym func usym
+//! `copyinstr`, byte-order conversions, `inet_ntoa`/`inet_ntoa6`/`inet_ntop`, `rand`, `getmajor`/`getminor`, `progenyof`, symbols (`sym func usym
 //! ufunc`) and stacks (`stack ustack`).
 //!
 //! The string functions lower to a few language-neutral IR functions (ranges, joins, byte and
@@ -14,6 +14,10 @@ use ir::{
     AddrSpace, BinaryOp, Builtin, Expr, ExprKind, Function, Span, StackMode, StackType, Stmt,
     StmtKind, Type,
 };
+
+/// Linux's address families, as `inet_ntop` takes them.
+const AF_INET: i64 = 2;
+const AF_INET6: i64 = 10;
 
 /// A subroutine's parameter as DTrace's prototype names it.
 #[derive(Clone, Copy)]
@@ -41,6 +45,9 @@ fn signature(name: &str) -> Option<(&'static [Param], usize)> {
         "copyinstr" => (&[Int("uintptr_t"), Int("size_t")], 1),
         "getmajor" | "getminor" => (&[Int("dev_t")], 1),
         "progenyof" => (&[Int("pid_t")], 1),
+        "inet_ntoa" => (&[Int("ipaddr_t *")], 1),
+        "inet_ntoa6" => (&[Int("in6_addr_t *")], 1),
+        "inet_ntop" => (&[Int("int"), Int("void *")], 2),
         "sym" | "func" | "usym" | "ufunc" => (&[Int("uintptr_t")], 1),
         "stack" | "ustack" => (&[Int("int")], 0),
         _ => return None,
@@ -252,6 +259,63 @@ impl Lowerer<'_> {
                 )
             }
             "progenyof" => self.progenyof(v.remove(0), span)?,
+            "inet_ntoa" | "inet_ntoa6" | "inet_ntop" => {
+                let af = match name {
+                    "inet_ntoa" => AF_INET,
+                    "inet_ntoa6" => AF_INET6,
+                    _ => match self.constant(&args[0]) {
+                        Some(a) if a == AF_INET || a == AF_INET6 => {
+                            v.remove(0);
+                            a
+                        }
+                        _ => {
+                            self.error(
+                                args[0].span,
+                                "inet_ntop( ) argument #1 must be the constant AF_INET (2) or AF_INET6 (10)",
+                            );
+                            return None;
+                        }
+                    },
+                };
+                let addr = self.bind(&mut stmts, coerce(v.remove(0), &Type::U64));
+                let len = if af == AF_INET { 4 } else { 16 };
+                let check = self.bad_address_check(addr.clone(), len, AddrSpace::Kernel, span);
+                stmts.push(check);
+                let u64t = Type::U64;
+                let bytes = if af == AF_INET {
+                    let a = Expr::new(
+                        ExprKind::Deref {
+                            ptr: Box::new(addr),
+                            space: AddrSpace::Kernel,
+                        },
+                        Type::U32,
+                        span,
+                    );
+                    vec![coerce(a, &u64t), Expr::int(0, u64t.clone(), span)]
+                } else {
+                    let t = Type::Array {
+                        elem: Box::new(Type::int(8, false)),
+                        len: 16,
+                    };
+                    vec![Expr::new(
+                        ExprKind::Deref {
+                            ptr: Box::new(addr),
+                            space: AddrSpace::Kernel,
+                        },
+                        t,
+                        span,
+                    )]
+                };
+                let mut items = vec![Expr::int(af, u64t, span)];
+                items.extend(bytes);
+                let types: Vec<Type> = items.iter().map(|x| x.ty.clone()).collect();
+                let tuple = Expr::new(ExprKind::Tuple(items), Type::Tuple(types), span);
+                Expr::new(
+                    ExprKind::Cast(Box::new(tuple)),
+                    Type::Text(ir::TextKind::Inet),
+                    span,
+                )
+            }
             "getmajor" | "getminor" => {
                 // Linux's kernel-internal dev_t: 12 bits of major above 20 bits of minor.
                 let d = coerce(v.remove(0), &Type::U64);
