@@ -751,6 +751,73 @@ impl<'ctx> FnGen<'_, 'ctx> {
                 })?;
                 self.load_slot(found)?
             }
+            Function::StrFindSet { member } => {
+                let [s, set, from] = args else {
+                    return error(e.span, "internal error: a set search takes three arguments");
+                };
+                let (Type::Str { size: ss }, Type::Str { size: sn }) = (&s.ty, &set.ty) else {
+                    return unsupported(e.span, "strtok() of non-strings");
+                };
+                let (ss, sn) = (*ss, *sn);
+                if u64::from(ss) * u64::from(sn) > MAX_RSTR_WORK {
+                    return unsupported(
+                        e.span,
+                        format!(
+                            "strtok() of a string[{ss}] with delimiters in a string[{sn}] (at most {MAX_RSTR_WORK} for the product of the sizes; use a string literal)"
+                        ),
+                    );
+                }
+                let sp = self.eval_mem(s)?;
+                let setp = self.eval_mem(set)?;
+                let from = self.i64_arg(from)?;
+                let from = self.forget(from)?;
+                let fslot = self.i64_slot(from)?;
+                let found = self.i64_slot(minus1)?;
+                self.count_loop(u64::from(ss), &mut |g, i, exit| {
+                    let c = g.byte_at(sp, ss, i, exit)?;
+                    g.break_if_nul(c, exit)?;
+                    let from = g.load_slot(fslot)?;
+                    let before =
+                        g.b.build_int_compare(IntPredicate::SLT, i, from, "before")?;
+                    let test = g.block("set_test");
+                    let next = g.block("set_next");
+                    g.b.build_conditional_branch(before, next, test)?;
+                    g.b.position_at_end(test);
+                    let inset = g.block("set_in");
+                    let outset = g.block("set_out");
+                    g.count_loop(u64::from(sn), &mut |g, j, _| {
+                        let d = g.byte_at(setp, sn, j, outset)?;
+                        let end = g.b.build_int_compare(
+                            IntPredicate::EQ,
+                            d,
+                            d.get_type().const_zero(),
+                            "set_end",
+                        )?;
+                        let cmp = g.block("set_cmp");
+                        g.b.build_conditional_branch(end, outset, cmp)?;
+                        g.b.position_at_end(cmp);
+                        let same = g.b.build_int_compare(IntPredicate::EQ, d, c, "same")?;
+                        let more = g.block("set_more");
+                        g.b.build_conditional_branch(same, inset, more)?;
+                        g.b.position_at_end(more);
+                        Ok(())
+                    })?;
+                    g.br(outset)?;
+                    let (hit, miss) = if member {
+                        (inset, outset)
+                    } else {
+                        (outset, inset)
+                    };
+                    g.b.position_at_end(hit);
+                    g.store(found, &Type::I64, i)?;
+                    g.b.build_unconditional_branch(exit)?;
+                    g.b.position_at_end(miss);
+                    g.b.build_unconditional_branch(next)?;
+                    g.b.position_at_end(next);
+                    Ok(())
+                })?;
+                self.load_slot(found)?
+            }
             Function::StrRstr => {
                 let [h, nd] = args else {
                     return error(e.span, "internal error: rindex takes two arguments");

@@ -358,6 +358,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
             | Function::Signal { .. } => self.call_function_more(f, args, e),
             Function::Unreadable { space } => self.unreadable(space, args, e),
             Function::StrFindByte { .. }
+            | Function::StrFindSet { .. }
             | Function::StrRstr
             | Function::StrRange
             | Function::Strjoin

@@ -238,6 +238,12 @@ pub enum Function {
         /// `toupper` rather than `tolower`.
         upper: bool,
     },
+    /// The first index `i` at or after `args[2]` (int64) in string `args[0]` whose byte is (with
+    /// `member`) or is not one of the bytes of string `args[1]`, or -1 (int64; D's `strtok`).
+    StrFindSet {
+        /// Look for a byte of the set rather than one outside it.
+        member: bool,
+    },
     /// `cleanpath(s)`: the path `args[0]` with `//`, `/./` and `/../` resolved as DTrace's
     /// `cleanpath` does (a string of `ty`'s size).
     Cleanpath,

@@ -1,5 +1,5 @@
 //! D's subroutines that compute a value: the string functions (`strlen strjoin substr index
-//! rindex strchr strrchr strstr basename dirname cleanpath lltostr toupper tolower`), `stringof`,
+//! rindex strchr strrchr strstr strtok basename dirname cleanpath lltostr toupper tolower`), `stringof`,
 //! `copyinstr`, byte-order conversions, `inet_ntoa`/`inet_ntoa6`/`inet_ntop`, `rand`, `getmajor`/`getminor`, `progenyof`, symbols (`sym func usym
 //! ufunc`) and stacks (`stack ustack`).
 //!
@@ -45,6 +45,7 @@ fn signature(name: &str) -> Option<(&'static [Param], usize)> {
         "copyinstr" => (&[Int("uintptr_t"), Int("size_t")], 1),
         "getmajor" | "getminor" => (&[Int("dev_t")], 1),
         "progenyof" => (&[Int("pid_t")], 1),
+        "strtok" => (&[Str, Str], 2),
         "inet_ntoa" => (&[Int("ipaddr_t *")], 1),
         "inet_ntoa6" => (&[Int("in6_addr_t *")], 1),
         "inet_ntop" => (&[Int("int"), Int("void *")], 2),
@@ -69,6 +70,21 @@ impl Lowerer<'_> {
     ) -> Option<Expr> {
         let name = func.name.as_str();
         let (params, required) = signature(name)?;
+        if name == "strtok" && args.len() == 2 && is_null(&args[0]) {
+            // strtok(NULL, delimiters): go on with the string of the previous call.
+            let delim = self.expr(&args[1])?;
+            if !matches!(delim.ty, Type::Str { .. }) {
+                self.error(
+                    args[1].span,
+                    format!(
+                        "strtok( ) argument #2 is incompatible with prototype:\n\tprototype: const char *\n\t argument: {}",
+                        types::d_name(&delim.ty)
+                    ),
+                );
+                return None;
+            }
+            return Some(self.strtok(None, delim, span));
+        }
         if args.len() < required || args.len() > params.len() {
             let at_least = if required < params.len() {
                 "at least "
@@ -259,6 +275,10 @@ impl Lowerer<'_> {
                 )
             }
             "progenyof" => self.progenyof(v.remove(0), span)?,
+            "strtok" => {
+                let first = v.remove(0);
+                return Some(self.strtok(Some(first), v.remove(0), span));
+            }
             "inet_ntoa" | "inet_ntoa6" | "inet_ntop" => {
                 let af = match name {
                     "inet_ntoa" => AF_INET,
@@ -396,6 +416,70 @@ impl Lowerer<'_> {
             _ => return None,
         };
         Some(super::expr::block(stmts, value))
+    }
+
+    /// `strtok(s, delimiters)` (`s` is `None` for `strtok(NULL, ...)`): the next token, or the
+    /// empty string when there is none. The string and the position reached are kept in two
+    /// variables of the clause, as DTrace keeps them for the probe firing.
+    fn strtok(&mut self, s: Option<Expr>, delim: Expr, span: Span) -> Expr {
+        let string = Type::Str {
+            size: self.strsize(),
+        };
+        let saved = match self.scope.get("strtok string") {
+            Some((v, _)) => v,
+            None => self.scope.create("strtok string", string.clone(), span),
+        };
+        let pos = match self.scope.get("strtok position") {
+            Some((v, _)) => v,
+            None => self.scope.create("strtok position", Type::I64, span),
+        };
+        let var = |v, ty: &Type| Expr::new(ExprKind::Var(v), ty.clone(), span);
+        let assign = |v, value| Stmt::new(StmtKind::Assign { var: v, value }, span);
+        let mut stmts = Vec::new();
+        if let Some(s) = s {
+            stmts.push(assign(saved, coerce(s, &string)));
+            stmts.push(assign(pos, i64c(0, span)));
+        }
+        let delim = self.bind(&mut stmts, delim);
+        let str_ = var(saved, &string);
+        let from = var(pos, &Type::I64);
+        // The token starts at the first byte that is not a delimiter...
+        let start = call(
+            Function::StrFindSet { member: false },
+            vec![str_.clone(), delim.clone(), from],
+            Type::I64,
+            span,
+        );
+        let start = self.bind(&mut stmts, start);
+        // ... and ends before the next delimiter (or at the end of the string).
+        let end = call(
+            Function::StrFindSet { member: true },
+            vec![str_.clone(), delim, start.clone()],
+            Type::I64,
+            span,
+        );
+        let end = self.bind(&mut stmts, end);
+        let len = self.bind(&mut stmts, strlen(&str_, span));
+        let none = lt(start.clone(), i64c(0, span));
+        let last = lt(end.clone(), i64c(0, span));
+        let stop = tern(last.clone(), len.clone(), end.clone());
+        let stop = self.bind(&mut stmts, stop);
+        let token = call(
+            Function::StrRange,
+            vec![str_, start.clone(), sub(stop.clone(), start)],
+            string.clone(),
+            span,
+        );
+        let token = self.bind(&mut stmts, token);
+        // Past the delimiter that ended the token; at the end when there was none.
+        let next = tern(
+            none.clone(),
+            len.clone(),
+            tern(last, len, add(stop, i64c(1, span))),
+        );
+        stmts.push(assign(pos, next));
+        let empty = Expr::new(ExprKind::Str(String::new()), string, span);
+        super::expr::block(stmts, tern(none, empty, token))
     }
 
     /// `stringof(x)`: a string as it is; an integer is a kernel address to read a string from.
@@ -675,4 +759,13 @@ fn tern(c: Expr, a: Expr, b: Expr) -> Expr {
         ty,
         span,
     )
+}
+
+/// `NULL` (or a literal 0) as the first argument of `strtok`.
+fn is_null(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ast::ExprKind::Ident(n) => n == "NULL",
+        ast::ExprKind::Int(lit) => lit.value == 0,
+        _ => false,
+    }
 }
