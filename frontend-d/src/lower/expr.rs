@@ -692,9 +692,10 @@ impl Lowerer<'_> {
             }
             _ => {
                 let irop = arith_op(op)?;
+                let outer = self.fx.div_height.take();
                 let l = self.integer(lhs, irop.symbol());
                 let r = self.integer(rhs, irop.symbol());
-                Some(self.checked_arith(irop, l?, r?, span))
+                Some(self.checked_arith(irop, l?, r?, span, outer))
             }
         }
     }
@@ -755,6 +756,7 @@ impl Lowerer<'_> {
         span: Span,
     ) -> Option<(Vec<Stmt>, Place)> {
         let mut stmts = Vec::new();
+        let outer = op.and_then(|_| self.fx.div_height.take());
         let v = self.expr(value)?;
         let place = self.place_for_write(target, Some(&v.ty))?;
         let new = match op {
@@ -771,7 +773,7 @@ impl Lowerer<'_> {
                     );
                     return None;
                 }
-                self.checked_arith(irop, place.read(target.span), v, span)
+                self.checked_arith(irop, place.read(target.span), v, span, outer)
             }
         };
         stmts.push(self.store(&place, new, span)?);

@@ -37,6 +37,12 @@ pub(crate) struct ClauseFaults {
     pub checks: u32,
     /// The `.fault` and `.fault_value` temporaries, once created.
     pub vars: Option<(VarId, VarId)>,
+    /// The dividend and divisor temporaries of checked divisions, by nesting height: a
+    /// division whose operands contain divisions of height at most h uses slot h + 1, so
+    /// sibling divisions share slots and a clause needs only as many as its deepest nesting.
+    pub div_slots: Vec<(VarId, VarId)>,
+    /// The highest slot used by the divisions lowered since the enclosing operator started.
+    pub div_height: Option<usize>,
     /// The speculation id temporary after `speculate()`, and where it was set.
     pub speculating: Option<VarId>,
     /// `commit()`/`discard()` of the clause, sent after the clause's own records.
@@ -150,7 +156,17 @@ impl Lowerer<'_> {
 
     /// `l / r` or `l % r` with DTrace's divide-by-zero fault; other operators as they are.
     /// A constant divisor needs no check; two constants dividing by zero are a compile error.
-    pub(crate) fn checked_arith(&mut self, op: BinaryOp, l: Expr, r: Expr, span: Span) -> Expr {
+    /// `outer` is [`ClauseFaults::div_height`] from before the operands were lowered.
+    pub(crate) fn checked_arith(
+        &mut self,
+        op: BinaryOp,
+        l: Expr,
+        r: Expr,
+        span: Span,
+        outer: Option<usize>,
+    ) -> Expr {
+        let inner = self.fx.div_height.take();
+        self.fx.div_height = outer.max(inner);
         if !matches!(op, BinaryOp::Div | BinaryOp::Mod) {
             return super::expr::arith(op, l, r, span);
         }
@@ -167,9 +183,19 @@ impl Lowerer<'_> {
             return e;
         };
         let ty = e.ty.clone();
-        let tl = self.scope.create(".dividend", ty.clone(), span);
-        let tr = self.scope.create(".divisor", ty.clone(), span);
-        let var = |v: VarId| Expr::new(ExprKind::Var(v), ty.clone(), span);
+        let slot = inner.map_or(0, |h| h + 1);
+        self.fx.div_height = self.fx.div_height.max(Some(slot));
+        while self.fx.div_slots.len() <= slot {
+            let pair = (
+                self.scope.create(".dividend", Type::I64, span),
+                self.scope.create(".divisor", Type::I64, span),
+            );
+            self.fx.div_slots.push(pair);
+        }
+        let (tl, tr) = self.fx.div_slots[slot];
+        // The slots are int64: operands go in converted and come out in their own type.
+        let var =
+            |v: VarId| super::types::coerce(Expr::new(ExprKind::Var(v), Type::I64, span), &ty);
         let zero = Expr::new(
             ExprKind::Binary {
                 op: BinaryOp::Eq,
@@ -189,14 +215,14 @@ impl Lowerer<'_> {
             Stmt::new(
                 StmtKind::Assign {
                     var: tl,
-                    value: *lhs,
+                    value: super::types::coerce(*lhs, &Type::I64),
                 },
                 span,
             ),
             Stmt::new(
                 StmtKind::Assign {
                     var: tr,
-                    value: *rhs,
+                    value: super::types::coerce(*rhs, &Type::I64),
                 },
                 span,
             ),
