@@ -47,16 +47,9 @@ fn run_reference(
     header: &support::Header,
     workload: &std::path::Path,
     name: &str,
+    settle: Duration,
 ) -> support::RunResult {
-    let run = || {
-        run_case_settle(
-            reference,
-            program,
-            header,
-            workload,
-            Duration::from_millis(250),
-        )
-    };
+    let run = || run_case_settle(reference, program, header, workload, settle);
     let res = run();
     if res.timed_out {
         eprintln!("{name}: bpftrace 0.17 timed out; running the reference again");
@@ -85,7 +78,16 @@ fn differential_tools() {
             eprintln!("tool {:<16} not run under bpftrace 0.17: {why}", t.name);
             continue;
         }
-        let theirs = run_reference(&reference, &t.tool, &t.header, &workload, &t.name);
+        // The tools print more per event than the corpus programs (tcpdrop a whole kernel
+        // stack); 0.17 gets a second to poll its perf buffers before SIGINT.
+        let theirs = run_reference(
+            &reference,
+            &t.tool,
+            &t.header,
+            &workload,
+            &t.name,
+            Duration::from_secs(1),
+        );
         let mut failures: Vec<String> = theirs
             .problems
             .iter()
@@ -111,6 +113,7 @@ fn differential_tools() {
         }
         if !failures.is_empty() {
             failures.push(format!("(bpftrace raw stdout)\n{}", theirs.stdout));
+            failures.push(format!("(bpftrace stderr)\n{}", theirs.stderr));
         }
         eprintln!(
             "tool {:<16} bpftrace {:>6} ms  {}",
@@ -157,7 +160,14 @@ fn differential_corpus() {
         let mut failures = Vec::new();
         let ours = run_case(&tool, &case.path, &case.header, &workload);
         // oxtrace's own run is never retried.
-        let theirs = run_reference(&reference, &case.path, &case.header, &workload, &case.name);
+        let theirs = run_reference(
+            &reference,
+            &case.path,
+            &case.header,
+            &workload,
+            &case.name,
+            Duration::from_millis(250),
+        );
         for (who, res) in [("oxtrace", &ours), ("bpftrace", &theirs)] {
             failures.extend(res.problems.iter().map(|p| format!("{who}: {p}")));
             if res.code != Some(case.header.exit) {
