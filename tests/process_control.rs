@@ -560,3 +560,37 @@ fn usdt_sites_are_moved_by_the_stapsdt_base_like_after_prelink() {
         original
     );
 }
+
+#[test]
+fn probes_this_kernel_cannot_attach_name_the_missing_facility() {
+    let _machine = support::machine_lock();
+    if skip("unavailable_facilities") {
+        return;
+    }
+    let expect = |program: &str, message: &str| {
+        let (code, _, err) = run(&["-e", program]);
+        assert_eq!(code, 1, "{program}: {err}");
+        assert!(err.contains(message), "{program}: {err}");
+    };
+    if !std::path::Path::new("/sys/bus/event_source/devices/cpu").exists() {
+        expect(
+            "hardware:cycles:1000000 { @ = count(); }",
+            "hardware events are not available on this machine (no CPU PMU)",
+        );
+    }
+    if !std::path::Path::new("/sys/kernel/tracing/kprobe_events").exists() {
+        // Loaded (the verifier accepts it), refused at attach.
+        expect(
+            "kretprobe:vfs_read* { @ = count(); }",
+            "kprobes are not available on this kernel (no kprobe_events)",
+        );
+    }
+    expect(
+        "watchpoint:0x1000:8:w { @ = count(); }",
+        "watchpoint probes need a process: give -p PID or -c CMD",
+    );
+    expect(
+        "usdt:/bin/true:nothing { }",
+        "usdt:/bin/true:nothing matches no USDT probe",
+    );
+}
