@@ -65,6 +65,15 @@ fn section(point: &AttachPoint) -> Result<(String, CtxKind), &'static str> {
     })
 }
 
+/// Whether `point` fires on kernel events (and so must go quiet once tracing stops, see
+/// [`abi::Globals::STOPPED`]); BEGIN, END, ERROR and iterators run only when the runtime runs them.
+fn stops_before_end(point: &AttachPoint) -> bool {
+    !matches!(
+        point,
+        AttachPoint::Begin | AttachPoint::End | AttachPoint::Error | AttachPoint::Iter { .. }
+    )
+}
+
 /// Generates the program for attach site `si` of probe `pi`; returns the scratch bytes it uses.
 pub(crate) fn generate<'ctx>(
     cx: &'ctx Context,
@@ -134,6 +143,9 @@ pub(crate) fn generate<'ctx>(
     g.b.build_return(Some(&cx.i32_type().const_zero()))
         .map_err(|e| internal(e.into()))?;
     g.b.position_at_end(body);
+    if stops_before_end(&site.point) {
+        g.return_if_stopped().map_err(internal)?;
+    }
     g.prologue(pi, si).map_err(internal)?;
     if let Some(pred) = &probe.predicate {
         g.locate(pred.span);
@@ -169,6 +181,21 @@ pub(crate) fn generate<'ctx>(
 }
 
 impl<'ctx> FnGen<'_, 'ctx> {
+    /// Returns from the program when the runtime has set [`abi::Globals::STOPPED`] (an inlined
+    /// array lookup, a load and a branch per event).
+    fn return_if_stopped(&mut self) -> R<()> {
+        let stopped = self.global_u64(abi::Globals::STOPPED)?;
+        let zero = self.u64c(0);
+        let is_stopped = self
+            .b
+            .build_int_compare(IntPredicate::NE, stopped, zero, "stopped")?;
+        let running = self.block("running");
+        self.b
+            .build_conditional_branch(is_stopped, self.exit_bb, running)?;
+        self.b.position_at_end(running);
+        Ok(())
+    }
+
     /// Variables, the `probe` value, and the syscall filter of a syscall set.
     fn prologue(&mut self, pi: usize, si: usize) -> R<()> {
         let site = &self.probe.attach[si];

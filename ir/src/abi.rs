@@ -77,8 +77,13 @@ impl Globals {
     /// `i64`: `CLOCK_REALTIME - CLOCK_MONOTONIC` in nanoseconds when tracing started (D's
     /// `walltimestamp` is `bpf_ktime_get_ns()` plus this).
     pub const WALL_OFFSET_NS: u32 = 8;
+    /// `u64`: non-zero once tracing is stopping. Every program of an event-driven probe returns
+    /// at once while it is set, so nothing fires after `END` (as in bpftrace, which detaches
+    /// first, and DTrace, whose END is the last probe to fire), although the slow detach of the
+    /// attachments happens only after the exit dump is printed.
+    pub const STOPPED: u32 = 16;
     /// Total size of the entry.
-    pub const SIZE: u32 = 16;
+    pub const SIZE: u32 = 24;
 }
 
 /// The smallest buffer key of a D clause's own records ([`crate::ActionKind::Buffered`]): keys

@@ -205,6 +205,27 @@ pub fn write_globals(obj: &Object, start_ns: u64) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", abi::GLOBALS_MAP))
 }
 
+/// Sets [`abi::Globals::STOPPED`]: from now on the programs of event-driven probes return at once
+/// (called before END runs; the attachments themselves are released later).
+pub fn stop_probes(obj: &Object) -> Result<(), String> {
+    let Some(map) = find(obj, abi::GLOBALS_MAP) else {
+        return Ok(());
+    };
+    let mut key = 0u32.to_le_bytes().to_vec();
+    key.resize(map.key_size() as usize, 0);
+    let mut value = map
+        .lookup(&key, MapFlags::ANY)
+        .map_err(|e| format!("cannot read {}: {e}", abi::GLOBALS_MAP))?
+        .unwrap_or_else(|| vec![0u8; map.value_size() as usize]);
+    let off = abi::Globals::STOPPED as usize;
+    if value.len() < off + 8 {
+        return Ok(());
+    }
+    value[off..off + 8].copy_from_slice(&1u64.to_le_bytes());
+    map.update(&key, &value, MapFlags::ANY)
+        .map_err(|e| format!("cannot write {}: {e}", abi::GLOBALS_MAP))
+}
+
 /// `CLOCK_MONOTONIC` now in nanoseconds: the clock of `bpf_ktime_get_ns`.
 pub fn monotonic_ns() -> u64 {
     let mut ts = libc::timespec {

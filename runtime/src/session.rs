@@ -1191,7 +1191,11 @@ pub fn run_timed(
         handler.report_drops();
     }
 
-    // Stop: whatever is pending (dropped after exit()), then END probes and their output.
+    // Stop: quiet every event-driven probe, take whatever is pending (dropped after exit()),
+    // then END probes and their output.
+    if let Err(e) = maps::stop_probes(&obj) {
+        handler.warn(&e);
+    }
     consume()?;
     handler.discard.set(false);
     for (symbol, point) in &ends {

@@ -606,3 +606,39 @@ fn quantize_family_buckets_in_bpf_match_the_abi() {
         o.stdout
     );
 }
+
+#[test]
+fn stopped_probes_record_nothing() {
+    // The runtime sets the globals' STOPPED flag before END: events after it must not change maps
+    // (bpftrace detaches before END; oxtrace detaches after printing, so the flag does the work).
+    let _g = serial();
+    if !root() {
+        return;
+    }
+    // SAFETY: gettid has no preconditions.
+    let tid = unsafe { libc::gettid() } as u32;
+    let mut p = Prog::new();
+    let c = p.map("@c", None, MapKind::Count);
+    p.probe(
+        tracepoint("syscalls", "sys_enter_getppid"),
+        Some(tid_is(tid)),
+        vec![agg(c, None, None)],
+    );
+    let program = p.0.clone();
+    let elf = p.elf();
+    let obj = runtime::load::load(&program, &elf).unwrap_or_else(|e| panic!("load: {e:?}"));
+    runtime::maps::write_globals(&obj, 0).unwrap_or_else(|e| panic!("globals: {e}"));
+    let symbol = abi::program_symbol(0, 0);
+    let prog = obj
+        .progs_mut()
+        .find(|p| p.name().to_str() == Some(symbol.as_str()))
+        .unwrap_or_else(|| panic!("no program {symbol}"));
+    let links = runtime::attach::attach(&prog, &program.probes[0].attach[0].point)
+        .unwrap_or_else(|e| panic!("attach: {e}"));
+    getppid_times(2);
+    runtime::maps::stop_probes(&obj).unwrap_or_else(|e| panic!("stop: {e}"));
+    getppid_times(3);
+    let snap = runtime::maps::snapshot(&obj, &program, c).unwrap_or_else(|e| panic!("read: {e}"));
+    assert_eq!(bt_text::format_map(&snap, 0, 1), "@c: 2\n");
+    drop(links);
+}
