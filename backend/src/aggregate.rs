@@ -124,10 +124,11 @@ impl<'ctx> FnGen<'_, 'ctx> {
             }
             _ => return error(span, "internal error: aggregation without a value"),
         }
-        // The map was full (no slot): nothing to update.
+        // The map was full (no slot): nothing to update, DTrace's aggregation drop.
         let done = self.block("agg_end");
         self.b.build_unconditional_branch(done)?;
         self.b.position_at_end(full);
+        self.count_drop(abi::DROP_AGGREGATION)?;
         self.b.build_unconditional_branch(done)?;
         self.b.position_at_end(done);
         Ok(())

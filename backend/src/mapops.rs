@@ -90,6 +90,57 @@ impl<'ctx> FnGen<'_, 'ctx> {
         Ok(())
     }
 
+    /// `bpf_map_update_elem` returning its result (`i64`, negative on failure).
+    pub(crate) fn update_rc(
+        &self,
+        map: PointerValue<'ctx>,
+        key: Place<'ctx>,
+        value: Place<'ctx>,
+        flags: u64,
+    ) -> R<IntValue<'ctx>> {
+        Ok(self
+            .call(
+                Helper::MapUpdateElem,
+                &[
+                    map.into(),
+                    key.ptr.into(),
+                    value.ptr.into(),
+                    self.u64c(flags).into(),
+                ],
+            )?
+            .into_int_value())
+    }
+
+    /// Adds one to this CPU's drop counter `slot` of [`abi::DROPS_MAP`].
+    pub(crate) fn count_drop(&mut self, slot: u32) -> R<()> {
+        let key = self.stack(8)?;
+        self.b.build_store(
+            key.ptr,
+            self.cx.i32_type().const_int(u64::from(slot), false),
+        )?;
+        let counter = self
+            .call(
+                Helper::MapLookupElem,
+                &[self.maps.drops().into(), key.ptr.into()],
+            )?
+            .into_pointer_value();
+        let bump = self.block("drop_bump");
+        let done = self.block("drop_end");
+        let null = self.b.build_is_null(counter, "nodrops")?;
+        self.b.build_conditional_branch(null, done, bump)?;
+        self.b.position_at_end(bump);
+        let c = Place {
+            ptr: counter,
+            align: 8,
+        };
+        let n = self.load(c, &Type::U64)?;
+        let n = self.b.build_int_add(n, self.u64c(1), "drops")?;
+        self.store(c, &Type::U64, n)?;
+        self.b.build_unconditional_branch(done)?;
+        self.b.position_at_end(done);
+        Ok(())
+    }
+
     /// `@m[k] = v`.
     pub(crate) fn map_store(
         &mut self,
@@ -113,7 +164,22 @@ impl<'ctx> FnGen<'_, 'ctx> {
         let k = self.build_key(&decl, key, span)?;
         let v = self.temp(&vt)?;
         self.eval_into(value, v, &vt)?;
-        self.update(g, k, v, BPF_ANY)
+        let rc = self.update_rc(g, k, v, BPF_ANY)?;
+        // A full map refuses a new key: DTrace's dynamic variable drop.
+        let failed = self.b.build_int_compare(
+            IntPredicate::SLT,
+            rc,
+            rc.get_type().const_zero(),
+            "store_failed",
+        )?;
+        let drop = self.block("store_drop");
+        let done = self.block("store_end");
+        self.b.build_conditional_branch(failed, drop, done)?;
+        self.b.position_at_end(drop);
+        self.count_drop(abi::DROP_DYNVAR)?;
+        self.b.build_unconditional_branch(done)?;
+        self.b.position_at_end(done);
+        Ok(())
     }
 
     /// `has_key(@m, k)` as `i1`.

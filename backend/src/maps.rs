@@ -37,6 +37,7 @@ pub(crate) struct Maps<'ctx> {
     user: Vec<MapDef<'ctx>>,
     events: MapDef<'ctx>,
     lost: MapDef<'ctx>,
+    drops: MapDef<'ctx>,
     globals: MapDef<'ctx>,
     scratch: MapDef<'ctx>,
 }
@@ -87,6 +88,14 @@ impl<'ctx> Maps<'ctx> {
                 1,
                 Some((4, 8)),
             ),
+            drops: def(
+                context,
+                module,
+                abi::DROPS_MAP.into(),
+                MAP_PERCPU_ARRAY,
+                abi::DROP_SLOTS,
+                Some((4, 8)),
+            ),
             globals: def(
                 context,
                 module,
@@ -128,6 +137,11 @@ impl<'ctx> Maps<'ctx> {
         self.lost.global.as_pointer_value()
     }
 
+    /// The drop counters ([`abi::DROPS_MAP`]).
+    pub(crate) fn drops(&self) -> PointerValue<'ctx> {
+        self.drops.global.as_pointer_value()
+    }
+
     /// The runtime's globals.
     pub(crate) fn globals(&self) -> PointerValue<'ctx> {
         self.globals.global.as_pointer_value()
@@ -151,11 +165,13 @@ impl<'ctx> Maps<'ctx> {
             .map(|t| t.as_type());
         let Ok(int) = int else { return };
         let dbg = context.get_kind_id("dbg");
-        for d in self
-            .user
-            .iter()
-            .chain([&self.events, &self.lost, &self.globals, &self.scratch])
-        {
+        for d in self.user.iter().chain([
+            &self.events,
+            &self.lost,
+            &self.drops,
+            &self.globals,
+            &self.scratch,
+        ]) {
             let mut fields = vec![("type", d.map_type), ("max_entries", d.max_entries)];
             if let Some((k, v)) = d.key_value {
                 fields.push(("key_size", k));

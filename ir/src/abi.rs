@@ -33,6 +33,16 @@ pub const JOIN_STR_SIZE: u32 = 256;
 /// ELF name of the per-CPU array (one `u64` slot) that counts records lost because the ring
 /// buffer was full.
 pub const LOST_MAP: &str = "oxt_lost";
+/// ELF name of the per-CPU array ([`DROP_SLOTS`] `u64` slots) counting DTrace's drops: map
+/// inserts refused because a dynamic variable map was full ([`DROP_DYNVAR`]) and aggregation
+/// entries that found no room ([`DROP_AGGREGATION`]).
+pub const DROPS_MAP: &str = "oxt_drops";
+/// Slot of [`DROPS_MAP`] counting refused dynamic variable stores.
+pub const DROP_DYNVAR: u32 = 0;
+/// Slot of [`DROPS_MAP`] counting aggregation updates without room.
+pub const DROP_AGGREGATION: u32 = 1;
+/// Number of slots of [`DROPS_MAP`].
+pub const DROP_SLOTS: u32 = 2;
 /// ELF name of the array map (one entry, [`Globals`] layout) the runtime fills before attaching.
 pub const GLOBALS_MAP: &str = "oxt_globals";
 /// ELF name of the per-CPU array holding scratch memory for large values (strings, keys).

@@ -156,6 +156,34 @@ pub fn zero(obj: &Object, program: &Program, id: MapId) -> Result<(), String> {
     Ok(())
 }
 
+/// This CPU-by-CPU drop counters of [`abi::DROPS_MAP`], one vector per slot (empty when the
+/// object has no such map).
+pub fn drop_counts(obj: &Object) -> Result<Vec<Vec<u64>>, String> {
+    let Some(map) = find(obj, abi::DROPS_MAP) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for slot in 0..abi::DROP_SLOTS {
+        let k = slot.to_le_bytes();
+        let slots = map
+            .lookup_percpu(&k, MapFlags::ANY)
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
+        out.push(
+            slots
+                .iter()
+                .map(|s| {
+                    let mut a = [0u8; 8];
+                    let n = s.len().min(8);
+                    a[..n].copy_from_slice(&s[..n]);
+                    u64::from_le_bytes(a)
+                })
+                .collect(),
+        );
+    }
+    Ok(out)
+}
+
 /// Sums the per-CPU `u64` counters of the lost-events map (0 when the object has none).
 pub fn lost_events(obj: &Object) -> Result<u64, String> {
     let Some(map) = find(obj, abi::LOST_MAP) else {

@@ -87,6 +87,8 @@ struct Handler<'a> {
     error_probes: Vec<String>,
     /// The drop counters last reported.
     drops_reported: Cell<Drops>,
+    /// Aggregation drops by CPU reported so far (DTrace reports them per CPU).
+    agg_drops_reported: RefCell<Vec<u64>>,
     /// The program's text, for the location of helper errors.
     source: Option<ir::SourceFile>,
 }
@@ -120,6 +122,8 @@ type HeldRecords = (usize, Vec<(usize, Vec<Value>)>);
 /// DTrace's drop counters (its `dtrace_status_t` entries that apply here).
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct Drops {
+    /// Dynamic variable stores refused because the map was full (`dynvarsize`).
+    dynamic: u64,
     /// Speculative records lost because the speculation was full (`specsize`).
     spec: u64,
     /// `speculation()` calls that found no free speculation.
@@ -133,6 +137,13 @@ impl Drops {
     /// `droptags` option) puts the drop kind's tag first.
     fn messages(&self, old: &Drops, tags: bool) -> Vec<String> {
         let rows = [
+            (
+                self.dynamic,
+                old.dynamic,
+                "DYNAMIC",
+                "dynamic variable drop",
+                "",
+            ),
             (self.spec, old.spec, "SPEC", "speculative drop", ""),
             (
                 self.spec_unavail,
@@ -701,12 +712,38 @@ impl Handler<'_> {
     /// Prints DTrace's drop messages for what was dropped since the last report.
     fn report_drops(&self) {
         let Some(d) = &self.dtrace else { return };
+        let tags = d.opts.borrow().other.iter().any(|(n, _)| n == "droptags");
+        // The kernel's counters: dynamic variable drops in total, aggregation drops per CPU.
+        if let Ok(counts) = maps::drop_counts(self.obj) {
+            if let Some(dynvar) = counts.get(abi::DROP_DYNVAR as usize) {
+                d.drops.borrow_mut().dynamic = dynvar.iter().sum();
+            }
+            if let Some(agg) = counts.get(abi::DROP_AGGREGATION as usize) {
+                let mut seen = self.agg_drops_reported.borrow_mut();
+                seen.resize(agg.len(), 0);
+                for (cpu, (now, old)) in agg.iter().zip(seen.iter_mut()).enumerate() {
+                    if now > old {
+                        let n = now - *old;
+                        let tag = if tags {
+                            "[DTRACEDROP_AGGREGATION] "
+                        } else {
+                            ""
+                        };
+                        let _ = writeln!(
+                            self.err.borrow_mut(),
+                            "dtrace: {tag}{n} aggregation drop{} on CPU {cpu}",
+                            if n > 1 { "s" } else { "" }
+                        );
+                        *old = *now;
+                    }
+                }
+            }
+        }
         let now = *d.drops.borrow();
         let mut reported = self.drops_reported.get();
         if now == reported {
             return;
         }
-        let tags = d.opts.borrow().other.iter().any(|(n, _)| n == "droptags");
         for m in now.messages(&reported, tags) {
             let _ = writeln!(self.err.borrow_mut(), "dtrace: {m}");
         }
@@ -1066,6 +1103,7 @@ pub fn run_timed(
         dtrace,
         error_probes,
         drops_reported: Cell::new(Drops::default()),
+        agg_drops_reported: RefCell::new(Vec::new()),
         source: opts.source.clone(),
     };
     if !opts.quiet && opts.format == OutputFormat::Json {
