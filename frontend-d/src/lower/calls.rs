@@ -863,6 +863,12 @@ impl Lowerer<'_> {
                 );
                 return;
             }
+            if let Some(t) = width_typed(&conv.conv, &values[next].ty) {
+                // DTrace formats the argument at its D type's width: `%u` of an `int` -1 is
+                // 4294967295, `%d` of a `uint32_t` 0xffffffff is -1.
+                let v = values[next].clone();
+                values[next] = coerce(v, &t);
+            }
             if matches!(conv.conv.as_str(), "a" | "A") && values[next].ty.is_integer() {
                 // The address is symbolized when printed, as sym()/usym() values are.
                 let kernel = conv.conv == "a";
@@ -1006,6 +1012,21 @@ impl Lowerer<'_> {
             span,
             out,
         );
+    }
+}
+
+/// The type an integer argument of D type `ty` is formatted as by integer conversion `conv`:
+/// the same width, unsigned for `%u %x %X %o`, signed for `%d %i` (as DTrace's
+/// `pfprint_uint`/`pfprint_sint` read the argument at its size). `None` when nothing changes.
+fn width_typed(conv: &str, ty: &Type) -> Option<Type> {
+    let signed = match conv {
+        "u" | "x" | "X" | "o" => false,
+        "d" | "i" => true,
+        _ => return None,
+    };
+    match ty {
+        Type::Int(i) if i.bits < 64 && i.signed != signed => Some(Type::int(i.bits.max(8), signed)),
+        _ => None,
     }
 }
 
