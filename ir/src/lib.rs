@@ -20,6 +20,7 @@ pub mod diag;
 pub mod dopts;
 pub mod dump;
 pub mod expr;
+pub mod memory;
 pub mod printf;
 pub mod probe;
 pub mod program;

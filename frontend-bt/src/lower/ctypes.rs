@@ -14,9 +14,11 @@ use super::types::{c_integer, coerce, named_type};
 use super::Lowerer;
 use crate::ast;
 use ir::diag::Diagnostic;
+pub use ir::memory::bitfield_member;
+use ir::memory::{extract_bits, in_space, offset_addr, place_of};
 use ir::{
-    AddrSpace, AggregateKind, BinaryOp, Bitfield, Builtin, Expr, ExprKind, Span, StructField,
-    StructType, Type,
+    AddrSpace, AggregateKind, BinaryOp, Builtin, Expr, ExprKind, Span, StructField, StructType,
+    Type,
 };
 
 /// Types defined in the script (`struct Foo { ... }`, `enum E { ... }`), which take precedence
@@ -675,115 +677,5 @@ impl Lowerer<'_> {
             ty = field.ty;
         }
         Expr::new(ExprKind::Int(total), Type::U64, span)
-    }
-}
-
-/// The address, struct type and address space behind a struct pointer or a struct place.
-fn place_of(base: &Expr) -> Option<(Expr, Arc<StructType>, AddrSpace)> {
-    match (&base.ty, &base.kind) {
-        (Type::Ptr { pointee, space }, _) => match &**pointee {
-            Type::Struct(st) => Some((base.clone(), Arc::clone(st), *space)),
-            _ => None,
-        },
-        (Type::Struct(st), ExprKind::Deref { ptr, space }) => {
-            Some(((**ptr).clone(), Arc::clone(st), *space))
-        }
-        _ => None,
-    }
-}
-
-/// `addr + off` as a uint64 (just `addr` when `off` is 0).
-fn offset_addr(addr: Expr, off: u64, span: Span) -> Expr {
-    let addr = coerce(addr, &Type::U64);
-    if off == 0 {
-        return addr;
-    }
-    // Fold into an existing `x + constant`.
-    if let ExprKind::Binary {
-        op: BinaryOp::Add,
-        lhs,
-        rhs,
-    } = &addr.kind
-    {
-        if let ExprKind::Int(c) = rhs.kind {
-            return Expr::new(
-                ExprKind::Binary {
-                    op: BinaryOp::Add,
-                    lhs: lhs.clone(),
-                    rhs: Box::new(Expr::new(
-                        ExprKind::Int(c.wrapping_add(off)),
-                        Type::U64,
-                        span,
-                    )),
-                },
-                Type::U64,
-                span,
-            );
-        }
-    }
-    Expr::new(
-        ExprKind::Binary {
-            op: BinaryOp::Add,
-            lhs: Box::new(addr),
-            rhs: Box::new(Expr::new(ExprKind::Int(off), Type::U64, span)),
-        },
-        Type::U64,
-        span,
-    )
-}
-
-/// `t` with its pointers (at the top level) pointing into `space`: pointers read from user
-/// memory are user pointers.
-fn in_space(t: &Type, space: AddrSpace) -> Type {
-    match t {
-        Type::Ptr { pointee, .. } => Type::Ptr {
-            pointee: pointee.clone(),
-            space,
-        },
-        other => other.clone(),
-    }
-}
-
-/// The value of a bitfield from the integer `read` that holds it: shifted and masked
-/// (sign-extended when signed), as a 64-bit integer.
-fn extract_bits(read: Expr, bf: Bitfield, span: Span) -> Expr {
-    let signed = matches!(read.ty, Type::Int(i) if i.signed);
-    let ty = if signed { Type::I64 } else { Type::U64 };
-    let wide = coerce(read, &ty);
-    let bin = |op, lhs: Expr, n: u64| {
-        Expr::new(
-            ExprKind::Binary {
-                op,
-                lhs: Box::new(lhs),
-                rhs: Box::new(Expr::new(ExprKind::Int(n), ty.clone(), span)),
-            },
-            ty.clone(),
-            span,
-        )
-    };
-    let bits = u64::from(bf.bits.clamp(1, 64));
-    let shift = u64::from(bf.shift);
-    // Move the field's top bit to bit 63, then shift back down (arithmetic when signed).
-    let up = bin(BinaryOp::Shl, wide, (64 - bits).saturating_sub(shift));
-    bin(BinaryOp::Shr, up, 64 - bits)
-}
-
-/// A bitfield member `bits` wide starting at bit `bit_offset` of the struct.
-pub fn bitfield_member(name: &str, signed: bool, bit_offset: u32, bits: u32) -> StructField {
-    let shift = bit_offset % 8;
-    let bytes = match (shift + bits).div_ceil(8) {
-        0..=1 => 1,
-        2 => 2,
-        3..=4 => 4,
-        _ => 8,
-    };
-    StructField {
-        name: name.to_string(),
-        ty: Type::int((bytes * 8) as u8, signed),
-        offset: bit_offset / 8,
-        bitfield: Some(Bitfield {
-            shift: shift as u8,
-            bits: bits as u8,
-        }),
     }
 }
