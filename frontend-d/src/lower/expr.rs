@@ -142,7 +142,18 @@ const LATER_BUILTINS: &[&str] = &[
 
 impl Lowerer<'_> {
     /// Lowers an expression used as a value. Reports errors and returns `None` on failure.
+    /// A pointer becomes its address (a `uint64_t`); [`Self::expr_ptr`] keeps its type.
     pub(crate) fn expr(&mut self, e: &ast::Expr) -> Option<Expr> {
+        let x = self.expr_ptr(e)?;
+        Some(match x.ty {
+            Type::Ptr { .. } => coerce(x, &Type::U64),
+            _ => x,
+        })
+    }
+
+    /// Lowers an expression, keeping pointer types (for `->`, `*`, `[ ]`, pointer arithmetic
+    /// and variables that hold pointers).
+    pub(crate) fn expr_ptr(&mut self, e: &ast::Expr) -> Option<Expr> {
         let span = e.span;
         match &e.kind {
             ast::ExprKind::Int(lit) => {
@@ -176,16 +187,24 @@ impl Lowerer<'_> {
                 let place = self.place_for_read(e)?;
                 Some(place.read(span))
             }
-            ast::ExprKind::Index { base, .. } => {
+            ast::ExprKind::Index { base, keys } => {
                 if let ast::ExprKind::Agg(name) = &base.kind {
                     self.error(
                         span,
                         format!("aggregation @{name} may not be used in an expression"),
                     );
-                } else {
-                    self.unsupported(span, "indexing an array or pointer");
+                    return None;
                 }
-                None
+                match keys.as_slice() {
+                    [k] => {
+                        let place = self.index_place(base, k, span)?;
+                        Some(self.read_place(place))
+                    }
+                    _ => {
+                        self.error(span, "operator [ ] takes one index on a pointer or array");
+                        None
+                    }
+                }
             }
             ast::ExprKind::Unary { op, operand } => self.unary(*op, operand, span),
             ast::ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, span),
@@ -231,9 +250,15 @@ impl Lowerer<'_> {
             }
             ast::ExprKind::Cast { ty, expr } => {
                 let target = self.type_name(ty)?;
-                let x = self.expr(expr)?;
+                let x = self.expr_ptr(expr)?;
+                let scalar = |t: &Type| t.is_integer() || matches!(t, Type::Ptr { .. });
                 match (&target, &x.ty) {
                     (Type::Int(_), t) if t.is_integer() => Some(coerce(x, &target)),
+                    (Type::Int(_) | Type::Ptr { .. }, t) if scalar(t) => Some(Expr::new(
+                        ExprKind::Cast(Box::new(coerce(x, &Type::U64))),
+                        target,
+                        span,
+                    )),
                     (Type::Str { .. }, Type::Str { .. }) => Some(coerce(x, &target)),
                     _ => {
                         self.error(
@@ -250,11 +275,8 @@ impl Lowerer<'_> {
             }
             ast::ExprKind::SizeofType(t) => {
                 let ty = self.type_name(t)?;
-                Some(Expr::new(
-                    ExprKind::Int(u64::from(ty.size())),
-                    Type::U64,
-                    span,
-                ))
+                let size = self.complete_size(ty, t.span)?;
+                Some(Expr::new(ExprKind::Int(u64::from(size)), Type::U64, span))
             }
             ast::ExprKind::SizeofExpr(x) => {
                 let x = self.expr(x)?;
@@ -275,10 +297,7 @@ impl Lowerer<'_> {
                 None
             }
             ast::ExprKind::Stringof(x) => self.stringof(x, span),
-            ast::ExprKind::Offsetof { .. } => {
-                self.unsupported(span, "offsetof");
-                None
-            }
+            ast::ExprKind::Offsetof { ty, member } => self.offsetof(ty, member, span),
             ast::ExprKind::Xlate { .. } => {
                 self.unsupported(span, "xlate");
                 None
@@ -290,9 +309,13 @@ impl Lowerer<'_> {
             } if matches!(&base.kind, ast::ExprKind::Ident(n) if n == "curpsinfo") => {
                 self.curpsinfo_member(&member.name, span)
             }
-            ast::ExprKind::Member { .. } => {
-                self.unsupported(span, "a struct or pointer member");
-                None
+            ast::ExprKind::Member {
+                base,
+                member,
+                arrow,
+            } => {
+                let place = self.member_place(base, member, *arrow, span)?;
+                Some(self.read_place(place))
             }
             ast::ExprKind::SelfKw | ast::ExprKind::ThisKw => {
                 self.error(
@@ -397,7 +420,7 @@ impl Lowerer<'_> {
             "execname" => b(Builtin::Comm, Type::Str { size: 16 }),
             "timestamp" => b(Builtin::Nsecs, Type::U64),
             "walltimestamp" => b(Builtin::Walltimestamp, Type::I64),
-            "curthread" => self.curthread(span),
+            "curthread" => self.curthread_typed(span),
             // After an error (recorded) a zero stands in.
             "ppid" => self.ppid(span).unwrap_or_else(|| Expr::int(0, INT, span)),
             "vtimestamp" => self
@@ -537,10 +560,11 @@ impl Lowerer<'_> {
                 let (stmts, value) = self.increment(op, operand, span)?;
                 Some(block(stmts, value))
             }
-            U::Deref | U::AddrOf => {
-                self.unsupported(span, "a pointer operation");
-                None
+            U::Deref => {
+                let place = self.deref_place(operand, span)?;
+                Some(self.read_place(place))
             }
+            U::AddrOf => self.address_of(operand, span),
             U::Not => {
                 let x = self.condition(operand)?;
                 Some(Expr::new(
@@ -690,6 +714,31 @@ impl Lowerer<'_> {
                     span,
                 ))
             }
+            B::Add | B::Sub => {
+                let outer = self.fx.div_height.take();
+                let l = self.expr_ptr(lhs);
+                let r = self.expr_ptr(rhs);
+                let (l, r) = (l?, r?);
+                let (l, r) = match self.pointer_arith(op == B::Sub, l, r, span) {
+                    Ok(done) => return done,
+                    Err(operands) => *operands,
+                };
+                let irop = arith_op(op)?;
+                for x in [&l, &r] {
+                    if !x.ty.is_integer() {
+                        self.error(
+                            x.span,
+                            format!(
+                                "operator {} requires an operand of integral type, not \"{}\"",
+                                irop.symbol(),
+                                types::d_name(&x.ty)
+                            ),
+                        );
+                        return None;
+                    }
+                }
+                Some(self.checked_arith(irop, l, r, span, outer))
+            }
             _ => {
                 let irop = arith_op(op)?;
                 let outer = self.fx.div_height.take();
@@ -757,7 +806,11 @@ impl Lowerer<'_> {
     ) -> Option<(Vec<Stmt>, Place)> {
         let mut stmts = Vec::new();
         let outer = op.and_then(|_| self.fx.div_height.take());
-        let v = self.expr(value)?;
+        let v = if op.is_none() {
+            self.expr_ptr(value)?
+        } else {
+            self.expr(value)?
+        };
         let place = self.place_for_write(target, Some(&v.ty))?;
         let new = match op {
             None => v,
@@ -785,6 +838,17 @@ impl Lowerer<'_> {
         let ty = place.ty().clone();
         let ok = (ty.is_integer() && value.ty.is_integer())
             || (matches!(ty, Type::Str { .. }) && matches!(value.ty, Type::Str { .. }));
+        if let (Type::Ptr { .. }, Type::Ptr { .. } | Type::Int(_)) = (&ty, &value.ty) {
+            let value = Expr::new(
+                ExprKind::Cast(Box::new(coerce(value, &Type::U64))),
+                ty,
+                span,
+            );
+            return Some(place.write(value, span));
+        }
+        if let (Type::Int(_), Type::Ptr { .. }) = (&ty, &value.ty) {
+            return Some(place.write(coerce(coerce(value, &Type::U64), &ty), span));
+        }
         if !ok {
             self.error(
                 span,
@@ -1001,11 +1065,7 @@ impl Lowerer<'_> {
 
     /// A type name in a cast or `sizeof`: integer types and `string`.
     pub(crate) fn type_name(&mut self, t: &ast::TypeName) -> Option<Type> {
-        if t.declarator.pointers > 0 || !t.declarator.suffixes.is_empty() {
-            self.unsupported(t.span, "a pointer or array type");
-            return None;
-        }
-        self.spec_type(&t.specs)
+        self.declared_type(&t.specs, &t.declarator)
     }
 
     /// The type of declaration specifiers.
@@ -1029,14 +1089,16 @@ impl Lowerer<'_> {
                 if names.is_empty() {
                     return Some(Type::I64);
                 }
+                if let [one] = names.as_slice() {
+                    if let Ok(Some(t)) = self.options.types.typedef(one) {
+                        return Some(t);
+                    }
+                }
                 self.unsupported(specs.span, format!("the type {}", names.join(" ")));
                 None
             }
             ast::TypeSpec::Enum(_) => Some(INT),
-            ast::TypeSpec::Aggregate(_) => {
-                self.unsupported(specs.span, "a struct or union type");
-                None
-            }
+            ast::TypeSpec::Aggregate(a) => self.aggregate_spec(a),
         }
     }
 

@@ -12,6 +12,7 @@
 //! `ppid`, `vtimestamp`, `progenyof`), [`options`] the `#pragma D option`/`-x` settings.
 
 mod calls;
+mod ctypes;
 mod expr;
 mod faults;
 mod options;
@@ -161,6 +162,8 @@ pub(crate) struct Lowerer<'a> {
     pub enums: HashMap<String, i64>,
     /// Typedef names of the script, resolved to IR types.
     pub typedefs: HashMap<String, Type>,
+    /// Structs and unions the script defines (they hide kernel types of the same name).
+    pub aggregates: HashMap<(ir::AggregateKind, String), std::sync::Arc<ir::StructType>>,
     /// DTrace probe ids given out so far (by `prov:mod:func:name`).
     pub probe_ids: Vec<String>,
     /// The probe of the clause being lowered.
@@ -189,6 +192,7 @@ impl<'a> Lowerer<'a> {
             inlines: HashMap::new(),
             enums: HashMap::new(),
             typedefs: HashMap::new(),
+            aggregates: HashMap::new(),
             probe_ids: crate::catalog::static_probes()
                 .iter()
                 .map(crate::catalog::ListedProbe::full_name)

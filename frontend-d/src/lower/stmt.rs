@@ -206,16 +206,12 @@ impl Lowerer<'_> {
             self.lower_enum(en);
         }
         if d.is_typedef() {
+            let Some(base) = self.base_type(&d.specs) else {
+                return;
+            };
             for decl in &d.declarators {
                 let Some(name) = &decl.name else { continue };
-                if decl.pointers > 0 || !decl.suffixes.is_empty() {
-                    // Only scalar typedefs have a use in this programs.
-                    continue;
-                }
-                if let ast::TypeSpec::Aggregate(_) = d.specs.ty {
-                    continue;
-                }
-                if let Some(t) = self.spec_type(&d.specs) {
+                if let Some(t) = self.apply_declarator(&d.specs, base.clone(), decl) {
                     self.typedefs.insert(name.name.clone(), t);
                 }
             }
@@ -223,8 +219,8 @@ impl Lowerer<'_> {
         }
         if d.declarators.is_empty() {
             if let ast::TypeSpec::Aggregate(_) = d.specs.ty {
-                // A struct or union definition: only its use is unsupported.
-                return;
+                // `struct foo { ... };`: defines the type.
+                self.spec_type(&d.specs);
             }
             return;
         }
@@ -238,15 +234,25 @@ impl Lowerer<'_> {
                 return;
             }
         };
+        let Some(base) = self.base_type(&d.specs) else {
+            return;
+        };
         for decl in &d.declarators {
             let Some(name) = &decl.name else { continue };
-            if decl.pointers > 0 {
-                self.unsupported(decl.span, "a pointer variable");
-                continue;
-            }
-            let Some(ty) = self.spec_type(&d.specs) else {
+            let scalar_decl = ast::Declarator {
+                suffixes: Vec::new(),
+                ..decl.clone()
+            };
+            let Some(ty) = self.apply_declarator(&d.specs, base.clone(), &scalar_decl) else {
                 continue;
             };
+            if let Type::Struct(st) = &ty {
+                self.unsupported(
+                    decl.span,
+                    format!("a variable of type {} (use a pointer to it)", st.c_name()),
+                );
+                continue;
+            }
             let mut keys = None;
             match decl.suffixes.as_slice() {
                 [] => {}

@@ -520,7 +520,7 @@ impl Lowerer<'_> {
 
     /// `e` in a clause-local temporary (so it is computed once), unless it is a constant or a
     /// variable already.
-    fn bind(&mut self, stmts: &mut Vec<Stmt>, e: Expr) -> Expr {
+    pub(crate) fn bind(&mut self, stmts: &mut Vec<Stmt>, e: Expr) -> Expr {
         if matches!(
             e.kind,
             ExprKind::Int(_) | ExprKind::Var(_) | ExprKind::Str(_) | ExprKind::Bool(_)

@@ -1,0 +1,695 @@
+//! D's C types: pointers (`*p`, `&x`, pointer arithmetic, casts to pointer types), structs and
+//! unions from kernel BTF or defined in the script (`.` and `->`, arrays inside structs),
+//! `sizeof`, `offsetof` and `typedef` of them.
+//!
+//! A member access or dereference first becomes a *place* (an unchecked `Deref` at the
+//! address); a place of a struct or array type stays a place for the next member access or
+//! index, any other place is read with DTrace's invalid-address check in front of the read.
+
+use super::types::coerce;
+use super::Lowerer;
+use crate::ast;
+use ir::memory::{bitfield_member, extract_bits, in_space, offset_addr, place_of};
+use ir::{
+    AddrSpace, AggregateKind, BinaryOp, Builtin, Expr, ExprKind, Span, StructField, StructType,
+    Type,
+};
+use std::sync::Arc;
+
+/// `struct name`/`union name` as D prints it in messages.
+fn kw(kind: AggregateKind) -> &'static str {
+    match kind {
+        AggregateKind::Struct => "struct",
+        AggregateKind::Union => "union",
+    }
+}
+
+impl Lowerer<'_> {
+    /// `struct name` / `union name`: the script's definition, else the kernel's (BTF).
+    pub(crate) fn aggregate_type(
+        &mut self,
+        kind: AggregateKind,
+        name: &str,
+        span: Span,
+    ) -> Option<Arc<StructType>> {
+        if let Some(st) = self.aggregates.get(&(kind, name.to_string())) {
+            return Some(Arc::clone(st));
+        }
+        match self.options.types.aggregate(kind, name) {
+            Ok(Some(st)) => Some(st),
+            Ok(None) => {
+                self.error(
+                    span,
+                    format!(
+                        "failed to resolve type {} {name}: Unknown type name",
+                        kw(kind)
+                    ),
+                );
+                None
+            }
+            Err(e) => {
+                self.error(
+                    span,
+                    format!("cannot read kernel types for {} {name}: {e}", kw(kind)),
+                );
+                None
+            }
+        }
+    }
+
+    /// The complete definition of a struct reached through a pointer.
+    fn complete_struct(&mut self, st: &Arc<StructType>, span: Span) -> Option<Arc<StructType>> {
+        if st.complete {
+            return Some(Arc::clone(st));
+        }
+        if st.btf_id.is_none() {
+            if let Some(found) = self.aggregates.get(&(st.kind, st.name.clone())) {
+                return Some(Arc::clone(found));
+            }
+            self.error(
+                span,
+                format!(
+                    "operator -> cannot be applied to a forward declaration: no {} definition is available",
+                    st.c_name()
+                ),
+            );
+            return None;
+        }
+        match self.options.types.complete(st) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                self.error(
+                    span,
+                    format!("cannot read kernel types for {}: {e}", st.c_name()),
+                );
+                None
+            }
+        }
+    }
+
+    /// The type of an aggregate specifier: defines it first when it has a body.
+    pub(crate) fn aggregate_spec(&mut self, a: &ast::Aggregate) -> Option<Type> {
+        let kind = match a.kind {
+            ast::AggregateKind::Struct => AggregateKind::Struct,
+            ast::AggregateKind::Union => AggregateKind::Union,
+        };
+        if a.members.is_some() {
+            return self.define_aggregate(a, kind).map(Type::Struct);
+        }
+        let tag = a.tag.as_ref()?;
+        self.aggregate_type(kind, &tag.name, tag.span)
+            .map(Type::Struct)
+    }
+
+    /// `struct foo { int a; char name[16]; struct foo *next; unsigned flag : 1; }`, laid out
+    /// as a C compiler does.
+    fn define_aggregate(
+        &mut self,
+        a: &ast::Aggregate,
+        kind: AggregateKind,
+    ) -> Option<Arc<StructType>> {
+        let name = a.tag.as_ref().map(|t| t.name.clone()).unwrap_or_default();
+        if !name.is_empty() && self.aggregates.contains_key(&(kind, name.clone())) {
+            self.error(a.span, format!("type redeclared: {} {name}", kw(kind)));
+            return None;
+        }
+        if !name.is_empty() {
+            // An opaque entry first, so that members may point to the type being defined.
+            self.aggregates.insert(
+                (kind, name.clone()),
+                Arc::new(StructType {
+                    kind,
+                    name: name.clone(),
+                    size: 0,
+                    align: 1,
+                    fields: Vec::new(),
+                    complete: false,
+                    btf_id: None,
+                }),
+            );
+        }
+        let mut fields = Vec::new();
+        let (mut offset_bits, mut size, mut align) = (0u32, 0u32, 1u32);
+        for m in a.members.as_deref().unwrap_or(&[]) {
+            let base = self.base_type(&m.specs)?;
+            for (decl, width) in &m.declarators {
+                let ty = self.apply_declarator(&m.specs, base.clone(), decl)?;
+                let a_ = ty.align().max(1);
+                align = align.max(a_);
+                let start = if kind == AggregateKind::Union {
+                    0
+                } else {
+                    offset_bits
+                };
+                let member = decl
+                    .name
+                    .as_ref()
+                    .map(|n| n.name.clone())
+                    .unwrap_or_default();
+                match (width, &ty) {
+                    (Some(w), Type::Int(it))
+                        if decl.name.is_none() && self.constant(w) == Some(0) =>
+                    {
+                        // `: 0`: the next bit-field starts in a new unit.
+                        let unit = u32::from(it.bits);
+                        offset_bits = offset_bits.div_ceil(unit) * unit;
+                    }
+                    (Some(w), Type::Int(it)) => {
+                        let bits = match self.constant(w) {
+                            Some(b) if b >= 1 && b <= i64::from(it.bits) => b as u32,
+                            _ => {
+                                self.error(w.span, format!("positive integral constant expression expected as bit-field size for member {member}"));
+                                return None;
+                            }
+                        };
+                        let unit = u32::from(it.bits);
+                        let mut s = start;
+                        if s % unit + bits > unit {
+                            s = s.div_ceil(unit) * unit;
+                        }
+                        fields.push(bitfield_member(&member, it.signed, s, bits));
+                        offset_bits = s + bits;
+                        size = size.max((s + bits).div_ceil(8));
+                    }
+                    (Some(w), _) => {
+                        self.error(
+                            w.span,
+                            format!("bit-field type for member {member} must be an integral type"),
+                        );
+                        return None;
+                    }
+                    (None, _) => {
+                        let off = ir::types::round_up(start.div_ceil(8), a_);
+                        offset_bits = (off + ty.size()) * 8;
+                        size = size.max(off + ty.size());
+                        fields.push(StructField {
+                            name: member,
+                            ty,
+                            offset: off,
+                            bitfield: None,
+                        });
+                    }
+                }
+            }
+        }
+        let st = Arc::new(StructType {
+            kind,
+            name: name.clone(),
+            size: ir::types::round_up(size, align),
+            align,
+            fields,
+            complete: true,
+            btf_id: None,
+        });
+        if !name.is_empty() {
+            self.aggregates.insert((kind, name), Arc::clone(&st));
+        }
+        Some(st)
+    }
+
+    /// The type a declarator gives its specifiers: `*`s make pointers, `[N]` arrays (`char
+    /// [N]` is a string of N bytes, as D treats it).
+    pub(crate) fn declared_type(
+        &mut self,
+        specs: &ast::DeclSpecs,
+        d: &ast::Declarator,
+    ) -> Option<Type> {
+        let base = self.base_type(specs)?;
+        self.apply_declarator(specs, base, d)
+    }
+
+    /// The type of declaration specifiers, `void` included (for `void *`).
+    pub(crate) fn base_type(&mut self, specs: &ast::DeclSpecs) -> Option<Type> {
+        match &specs.ty {
+            ast::TypeSpec::Words(w) if w.len() == 1 && w[0].name == "void" => Some(Type::Void),
+            _ => self.spec_type(specs),
+        }
+    }
+
+    /// `base` with declarator `d`'s pointers and array dimensions applied.
+    pub(crate) fn apply_declarator(
+        &mut self,
+        specs: &ast::DeclSpecs,
+        base: Type,
+        d: &ast::Declarator,
+    ) -> Option<Type> {
+        let mut ty = base;
+        if ty == Type::Void && d.pointers == 0 {
+            self.error(d.span, "cannot declare an object of type void");
+            return None;
+        }
+        let char_base =
+            matches!(&specs.ty, ast::TypeSpec::Words(w) if w.iter().any(|x| x.name == "char"));
+        for _ in 0..d.pointers {
+            ty = Type::Ptr {
+                pointee: Box::new(ty),
+                space: AddrSpace::Kernel,
+            };
+        }
+        for s in d.suffixes.iter().rev() {
+            let ast::DeclSuffix::Array(Some(n)) = s else {
+                self.unsupported(d.span, "this declarator");
+                return None;
+            };
+            let len = match self.constant(n) {
+                Some(v) if v > 0 && v <= i64::from(u32::MAX) => v as u32,
+                _ => {
+                    self.error(
+                        n.span,
+                        "array dimension must be a positive integer constant",
+                    );
+                    return None;
+                }
+            };
+            ty = if char_base && d.pointers == 0 && matches!(ty, Type::Int(i) if i.bits == 8) {
+                Type::Str { size: len }
+            } else {
+                Type::Array {
+                    elem: Box::new(ty),
+                    len,
+                }
+            };
+        }
+        Some(ty)
+    }
+
+    /// `curthread`: the current `struct task_struct *` (a plain address when the kernel has
+    /// no BTF for it).
+    pub(crate) fn curthread_typed(&mut self, span: Span) -> Expr {
+        let task = Expr::new(ExprKind::Builtin(Builtin::CurTask), Type::U64, span);
+        match self
+            .options
+            .types
+            .aggregate(AggregateKind::Struct, "task_struct")
+        {
+            Ok(Some(st)) => Expr::new(
+                ExprKind::Cast(Box::new(task)),
+                Type::Ptr {
+                    pointee: Box::new(Type::Struct(st)),
+                    space: AddrSpace::Kernel,
+                },
+                span,
+            ),
+            _ => task,
+        }
+    }
+
+    /// `base->member` (`arrow`) or `base.member`: a place.
+    pub(crate) fn member_place(
+        &mut self,
+        base: &ast::Expr,
+        member: &ast::Ident,
+        arrow: bool,
+        span: Span,
+    ) -> Option<Expr> {
+        let b = self.expr_ptr(base)?;
+        let found = match (&b.ty, arrow) {
+            (Type::Ptr { pointee, .. }, true) if matches!(**pointee, Type::Struct(_)) => {
+                place_of(&b)
+            }
+            (Type::Struct(_), false) => place_of(&b),
+            _ => None,
+        };
+        let Some((addr, st, space)) = found else {
+            let msg = match (&b.ty, arrow) {
+                (Type::Ptr { .. }, true) | (_, false) => {
+                    format!(
+                        "operator {} must be applied to a struct or union",
+                        if arrow { "->" } else { "." }
+                    )
+                }
+                _ => "operator -> must be applied to a pointer".to_string(),
+            };
+            self.error(span, msg);
+            return None;
+        };
+        let st = self.complete_struct(&st, span)?;
+        let Some(f) = st.field(&member.name) else {
+            self.error(
+                member.span,
+                format!("{} is not a member of {}", member.name, st.c_name()),
+            );
+            return None;
+        };
+        let addr = offset_addr(addr, u64::from(f.offset), span);
+        let ty = match in_space(&f.ty, space) {
+            Type::Struct(inner) if !inner.complete => {
+                Type::Struct(self.complete_struct(&inner, span)?)
+            }
+            t => t,
+        };
+        let place = Expr::new(
+            ExprKind::Deref {
+                ptr: Box::new(addr),
+                space,
+            },
+            ty,
+            span,
+        );
+        Some(match f.bitfield {
+            // A bitfield is a value, not a place: read and extracted here.
+            Some(bf) => {
+                let read = self.read_place(place);
+                let x = extract_bits(read, bf, span);
+                let t = f.ty.clone();
+                coerce(x, &t)
+            }
+            None => place,
+        })
+    }
+
+    /// Reads a place: a struct or array place stays a place; any other `Deref` is read after
+    /// DTrace's invalid-address check of its bytes.
+    pub(crate) fn read_place(&mut self, place: Expr) -> Expr {
+        let Expr { kind, ty, span } = place;
+        let ExprKind::Deref { ptr, space } = kind else {
+            return Expr { kind, ty, span };
+        };
+        if matches!(ty, Type::Struct(_) | Type::Array { .. }) {
+            return Expr::new(ExprKind::Deref { ptr, space }, ty, span);
+        }
+        let mut stmts = Vec::new();
+        let addr = self.bind(&mut stmts, coerce(*ptr, &Type::U64));
+        let check = self.bad_address_check(addr.clone(), ty.size().max(1), space, span);
+        stmts.push(check);
+        let read = Expr::new(
+            ExprKind::Deref {
+                ptr: Box::new(addr),
+                space,
+            },
+            ty,
+            span,
+        );
+        super::expr::block(stmts, read)
+    }
+
+    /// `*p`: the pointee as a place.
+    pub(crate) fn deref_place(&mut self, operand: &ast::Expr, span: Span) -> Option<Expr> {
+        let p = self.expr_ptr(operand)?;
+        let Type::Ptr { pointee, space } = &p.ty else {
+            self.error(span, "cannot dereference non-pointer type");
+            return None;
+        };
+        let (pointee, space) = ((**pointee).clone(), *space);
+        let ty = match pointee {
+            Type::Void => {
+                self.error(span, "cannot dereference pointer to void");
+                return None;
+            }
+            Type::Struct(st) => Type::Struct(self.complete_struct(&st, span)?),
+            other => in_space(&other, space),
+        };
+        Some(Expr::new(
+            ExprKind::Deref {
+                ptr: Box::new(coerce(p, &Type::U64)),
+                space,
+            },
+            ty,
+            span,
+        ))
+    }
+
+    /// A place expression (`*p`, `p->m`, `s.m`, `p[i]`), or `None` with an error.
+    fn place_expr(&mut self, e: &ast::Expr) -> Option<Expr> {
+        match &e.kind {
+            ast::ExprKind::Member {
+                base,
+                member,
+                arrow,
+            } => self.member_place(base, member, *arrow, e.span),
+            ast::ExprKind::Unary {
+                op: ast::UnaryOp::Deref,
+                operand,
+            } => self.deref_place(operand, e.span),
+            ast::ExprKind::Index { base, keys } if keys.len() == 1 && is_place(e) => {
+                self.index_place(base, &keys[0], e.span)
+            }
+            ast::ExprKind::Ident(_)
+            | ast::ExprKind::SelfVar(_)
+            | ast::ExprKind::ThisVar(_)
+            | ast::ExprKind::Index { .. } => {
+                self.unsupported(e.span, "the address of a D variable");
+                None
+            }
+            _ => {
+                self.error(e.span, "unacceptable operand for unary & operator");
+                None
+            }
+        }
+    }
+
+    /// `&x`: the address of a place, as a pointer to its type.
+    pub(crate) fn address_of(&mut self, operand: &ast::Expr, span: Span) -> Option<Expr> {
+        let place = self.place_expr(operand)?;
+        let ExprKind::Deref { ptr, space } = place.kind else {
+            self.error(span, "operator & cannot be applied to a bit-field");
+            return None;
+        };
+        Some(Expr::new(
+            ExprKind::Cast(ptr),
+            Type::Ptr {
+                pointee: Box::new(place.ty),
+                space,
+            },
+            span,
+        ))
+    }
+
+    /// `base[i]` on a pointer or an array (or char array) member: a place.
+    pub(crate) fn index_place(
+        &mut self,
+        base: &ast::Expr,
+        index: &ast::Expr,
+        span: Span,
+    ) -> Option<Expr> {
+        let b = if is_place(base) {
+            // An array member stays a place; a pointer member is read (checked) first.
+            let place = self.place_expr(base)?;
+            match place.ty {
+                Type::Array { .. } | Type::Str { .. } => place,
+                _ => self.read_place(place),
+            }
+        } else {
+            self.expr_ptr(base)?
+        };
+        let i = self.expr(index)?;
+        let (addr, elem, space, len) = match (&b.ty, &b.kind) {
+            (Type::Ptr { pointee, space }, _) if **pointee != Type::Void => {
+                let (e, s) = ((**pointee).clone(), *space);
+                (coerce(b, &Type::U64), e, s, None)
+            }
+            (Type::Array { elem, len }, ExprKind::Deref { ptr, space }) => {
+                ((**ptr).clone(), (**elem).clone(), *space, Some(*len))
+            }
+            (Type::Str { size }, ExprKind::Deref { ptr, space }) => {
+                ((**ptr).clone(), Type::int(8, true), *space, Some(*size))
+            }
+            (t, _) => {
+                self.error(
+                    span,
+                    format!(
+                        "operator [ ] may not be applied to an expression of type \"{}\"",
+                        super::types::d_name(t)
+                    ),
+                );
+                return None;
+            }
+        };
+        if !i.ty.is_integer() {
+            self.error(index.span, "operator [ ] requires an integer index");
+            return None;
+        }
+        let elem = match elem {
+            Type::Struct(st) => Type::Struct(self.complete_struct(&st, span)?),
+            other => other,
+        };
+        let size = u64::from(elem.size());
+        let addr = match (i.kind.clone(), len) {
+            (ExprKind::Int(n), Some(len)) if n >= u64::from(len) => {
+                self.error(
+                    index.span,
+                    format!("index {n} is out of bounds for an array of {len}"),
+                );
+                return None;
+            }
+            (ExprKind::Int(n), _) => offset_addr(addr, n.wrapping_mul(size), span),
+            _ => scaled_add(addr, coerce(i, &Type::I64), size, false, span),
+        };
+        let ty = in_space(&elem, space);
+        Some(Expr::new(
+            ExprKind::Deref {
+                ptr: Box::new(addr),
+                space,
+            },
+            ty,
+            span,
+        ))
+    }
+
+    /// `p + n`, `n + p`, `p - n`: a pointer moved by `n` elements; `p - q`: the number of
+    /// elements between two pointers (a `long`). `None` when neither operand is a pointer.
+    pub(crate) fn pointer_arith(
+        &mut self,
+        sub: bool,
+        l: Expr,
+        r: Expr,
+        span: Span,
+    ) -> Result<Option<Expr>, Box<(Expr, Expr)>> {
+        let elem = |l: &mut Self, t: &Type| -> Option<u64> {
+            match t {
+                Type::Ptr { pointee, .. } => match &**pointee {
+                    Type::Void => Some(1),
+                    Type::Struct(st) => l.complete_struct(st, span).map(|s| u64::from(s.size)),
+                    other => Some(u64::from(other.size())),
+                },
+                _ => None,
+            }
+        };
+        let lp = matches!(l.ty, Type::Ptr { .. });
+        let rp = matches!(r.ty, Type::Ptr { .. });
+        match (lp, rp) {
+            (false, false) => Err(Box::new((l, r))),
+            (true, true) if sub => {
+                let Some(size) = elem(self, &l.ty) else {
+                    return Ok(None);
+                };
+                let diff = Expr::new(
+                    ExprKind::Binary {
+                        op: BinaryOp::Sub,
+                        lhs: Box::new(coerce(l, &Type::I64)),
+                        rhs: Box::new(coerce(r, &Type::I64)),
+                    },
+                    Type::I64,
+                    span,
+                );
+                Ok(Some(Expr::new(
+                    ExprKind::Binary {
+                        op: BinaryOp::Div,
+                        lhs: Box::new(diff),
+                        rhs: Box::new(Expr::int(size.max(1) as i64, Type::I64, span)),
+                    },
+                    Type::I64,
+                    span,
+                )))
+            }
+            (true, true) => {
+                self.error(span, "operator + cannot be applied to two pointers");
+                Ok(None)
+            }
+            (false, true) if sub => {
+                self.error(span, "operator - cannot subtract a pointer from an integer");
+                Ok(None)
+            }
+            (lp, _) => {
+                let (p, n) = if lp { (l, r) } else { (r, l) };
+                if !n.ty.is_integer() {
+                    self.error(span, "pointer arithmetic requires an integer operand");
+                    return Ok(None);
+                }
+                let Some(size) = elem(self, &p.ty) else {
+                    return Ok(None);
+                };
+                let ty = p.ty.clone();
+                let addr = scaled_add(
+                    coerce(p, &Type::U64),
+                    coerce(n, &Type::I64),
+                    size,
+                    sub,
+                    span,
+                );
+                Ok(Some(Expr::new(ExprKind::Cast(Box::new(addr)), ty, span)))
+            }
+        }
+    }
+
+    /// `offsetof(struct T, member)`: a `size_t` constant.
+    pub(crate) fn offsetof(
+        &mut self,
+        ty: &ast::TypeName,
+        member: &ast::Ident,
+        span: Span,
+    ) -> Option<Expr> {
+        let t = self.type_name(ty)?;
+        let Type::Struct(st) = t else {
+            self.error(
+                ty.span,
+                "offsetof( ) first argument must be a struct or union type",
+            );
+            return None;
+        };
+        let st = self.complete_struct(&st, span)?;
+        let Some(f) = st.field(&member.name) else {
+            self.error(
+                member.span,
+                format!("{} is not a member of {}", member.name, st.c_name()),
+            );
+            return None;
+        };
+        if f.bitfield.is_some() {
+            self.error(
+                member.span,
+                format!(
+                    "offsetof( ) cannot be applied to a bit-field member {}",
+                    member.name
+                ),
+            );
+            return None;
+        }
+        Some(Expr::new(
+            ExprKind::Int(u64::from(f.offset)),
+            Type::U64,
+            span,
+        ))
+    }
+
+    /// A struct's size for `sizeof`, completing a type only known through a pointer.
+    pub(crate) fn complete_size(&mut self, t: Type, span: Span) -> Option<u32> {
+        match t {
+            Type::Struct(st) => self.complete_struct(&st, span).map(|s| s.size),
+            other => Some(other.size()),
+        }
+    }
+}
+
+/// Whether `e` denotes memory (a member, a dereference, or an element of one), not a D
+/// variable or associative array.
+fn is_place(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ast::ExprKind::Member { .. } => true,
+        ast::ExprKind::Unary {
+            op: ast::UnaryOp::Deref,
+            ..
+        } => true,
+        ast::ExprKind::Index { base, .. } => !matches!(
+            base.kind,
+            ast::ExprKind::Ident(_) | ast::ExprKind::SelfVar(_) | ast::ExprKind::Agg(_)
+        ),
+        _ => false,
+    }
+}
+
+/// `addr ± n * size` as a uint64.
+fn scaled_add(addr: Expr, n: Expr, size: u64, sub: bool, span: Span) -> Expr {
+    let scaled = if size == 1 {
+        coerce(n, &Type::U64)
+    } else {
+        Expr::new(
+            ExprKind::Binary {
+                op: BinaryOp::Mul,
+                lhs: Box::new(coerce(n, &Type::U64)),
+                rhs: Box::new(Expr::new(ExprKind::Int(size), Type::U64, span)),
+            },
+            Type::U64,
+            span,
+        )
+    };
+    Expr::new(
+        ExprKind::Binary {
+            op: if sub { BinaryOp::Sub } else { BinaryOp::Add },
+            lhs: Box::new(coerce(addr, &Type::U64)),
+            rhs: Box::new(scaled),
+        },
+        Type::U64,
+        span,
+    )
+}
