@@ -693,3 +693,122 @@ fn scaled_add(addr: Expr, n: Expr, size: u64, sub: bool, span: Span) -> Expr {
         span,
     )
 }
+
+impl Lowerer<'_> {
+    /// Declares a variable of struct type: every member becomes a variable named by its path
+    /// (`this->f.a`, `self->s.inner.x`), nested structs recursively.
+    pub(crate) fn declare_struct_var(&mut self, full: &str, st: &Arc<StructType>) {
+        self.struct_vars.insert(full.to_string(), Arc::clone(st));
+        for f in &st.fields {
+            if f.name.is_empty() {
+                if let Type::Struct(inner) = &f.ty {
+                    // An anonymous member's fields belong to the enclosing struct.
+                    let anon = Arc::clone(inner);
+                    for g in &anon.fields {
+                        self.declare_member_var(full, &g.name, &g.ty);
+                    }
+                }
+                continue;
+            }
+            self.declare_member_var(full, &f.name, &f.ty);
+        }
+    }
+
+    fn declare_member_var(&mut self, full: &str, name: &str, ty: &Type) {
+        let path = format!("{full}.{name}");
+        match ty {
+            Type::Struct(inner) if inner.complete => {
+                let inner = Arc::clone(inner);
+                self.declare_struct_var(&path, &inner);
+            }
+            // Members of other types (arrays of non-char) cannot be used; they stay undeclared.
+            Type::Int(_) | Type::Str { .. } | Type::Ptr { .. } => {
+                self.vars.declared.insert(
+                    path,
+                    super::vars::Declared {
+                        ty: ty.clone(),
+                        keys: None,
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// `v.a.b` where `v` is a struct variable: the variable expression naming the member's own
+    /// variable (`this->v.a.b`), or `None` when `e` is not such a member.
+    pub(crate) fn struct_var_member(&mut self, e: &ast::Expr) -> Option<ast::Expr> {
+        let ast::ExprKind::Member {
+            base,
+            member,
+            arrow: false,
+        } = &e.kind
+        else {
+            return None;
+        };
+        let (kind, name) = match &base.kind {
+            ast::ExprKind::Ident(n) => (0, n.clone()),
+            ast::ExprKind::ThisVar(id) => (1, id.name.clone()),
+            ast::ExprKind::SelfVar(id) => (2, id.name.clone()),
+            ast::ExprKind::Member { .. } => {
+                let inner = self.struct_var_member(base)?;
+                match inner.kind {
+                    ast::ExprKind::Ident(n) => (0, n),
+                    ast::ExprKind::ThisVar(id) => (1, id.name),
+                    ast::ExprKind::SelfVar(id) => (2, id.name),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        let prefix = ["", "this->", "self->"][kind];
+        let st = self.struct_vars.get(&format!("{prefix}{name}")).cloned()?;
+        let path = format!("{name}.{}", member.name);
+        let full = format!("{prefix}{path}");
+        if !self.struct_vars.contains_key(&full) && !self.vars.declared.contains_key(&full) {
+            if st.field(&member.name).is_some() {
+                self.unsupported(
+                    member.span,
+                    format!("the member {} of this type in a variable", member.name),
+                );
+            } else {
+                self.error(
+                    member.span,
+                    format!("{} is not a member of {}", member.name, st.c_name()),
+                );
+            }
+            // A stand-in that fails to resolve without a second message.
+            return Some(ast::Expr {
+                kind: ast::ExprKind::Int(ast::IntLit {
+                    value: 0,
+                    radix: 10,
+                    suffix: String::new(),
+                }),
+                span: e.span,
+            });
+        }
+        let id = ast::Ident {
+            name: path,
+            span: e.span,
+        };
+        Some(ast::Expr {
+            kind: match kind {
+                0 => ast::ExprKind::Ident(id.name),
+                1 => ast::ExprKind::ThisVar(id),
+                _ => ast::ExprKind::SelfVar(id),
+            },
+            span: e.span,
+        })
+    }
+
+    /// True when `e` names a whole struct variable (which cannot be read or assigned as one).
+    pub(crate) fn is_struct_var(&self, e: &ast::Expr) -> Option<String> {
+        let full = match &e.kind {
+            ast::ExprKind::Ident(n) => n.clone(),
+            ast::ExprKind::ThisVar(id) => format!("this->{}", id.name),
+            ast::ExprKind::SelfVar(id) => format!("self->{}", id.name),
+            _ => return None,
+        };
+        self.struct_vars.contains_key(&full).then_some(full)
+    }
+}

@@ -314,6 +314,12 @@ impl Lowerer<'_> {
                 member,
                 arrow,
             } => {
+                if let Some(var) = self.struct_var_member(e) {
+                    if matches!(var.kind, ast::ExprKind::Int(_)) {
+                        return None;
+                    }
+                    return self.expr_ptr(&var);
+                }
                 let place = self.member_place(base, member, *arrow, span)?;
                 Some(self.read_place(place))
             }
@@ -383,6 +389,13 @@ impl Lowerer<'_> {
                 _ => return None,
             };
             return Some(Place::Global { map, ty }.read(span));
+        }
+        if self.struct_vars.contains_key(name) {
+            self.unsupported(
+                span,
+                format!("{name} as a whole (a struct variable is used through its members)"),
+            );
+            return None;
         }
         if let Some(decl) = self.vars.declared.get(name).cloned() {
             if decl.keys.is_none() {
@@ -888,6 +901,24 @@ impl Lowerer<'_> {
 
     fn place(&mut self, e: &ast::Expr, create: Option<Type>) -> Option<Place> {
         let span = e.span;
+        if let Some(full) = self.is_struct_var(e) {
+            self.unsupported(
+                span,
+                format!("{full} as a whole (a struct variable is used through its members)"),
+            );
+            return None;
+        }
+        if let ast::ExprKind::Member { .. } = &e.kind {
+            let var = self.struct_var_member(e);
+            return match var {
+                Some(v) if !matches!(v.kind, ast::ExprKind::Int(_)) => self.place(&v, create),
+                Some(_) => None,
+                None => {
+                    self.error(span, "operator = requires a writable variable on its left");
+                    None
+                }
+            };
+        }
         match &e.kind {
             ast::ExprKind::Ident(name) => {
                 let constant = BUILTINS.contains(&name.as_str())

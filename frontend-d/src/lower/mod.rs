@@ -164,6 +164,9 @@ pub(crate) struct Lowerer<'a> {
     pub typedefs: HashMap<String, Type>,
     /// Structs and unions the script defines (they hide kernel types of the same name).
     pub aggregates: HashMap<(ir::AggregateKind, String), std::sync::Arc<ir::StructType>>,
+    /// Variables of a struct type (`this->f`, `self->s`, `g`): each member is a variable of
+    /// its own, named by its path (`this->f.a`).
+    pub struct_vars: HashMap<String, std::sync::Arc<ir::StructType>>,
     /// DTrace probe ids given out so far (by `prov:mod:func:name`).
     pub probe_ids: Vec<String>,
     /// The probe of the clause being lowered.
@@ -193,6 +196,7 @@ impl<'a> Lowerer<'a> {
             enums: HashMap::new(),
             typedefs: HashMap::new(),
             aggregates: HashMap::new(),
+            struct_vars: HashMap::new(),
             probe_ids: crate::catalog::static_probes()
                 .iter()
                 .map(crate::catalog::ListedProbe::full_name)

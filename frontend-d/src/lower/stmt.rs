@@ -5,6 +5,7 @@ use super::vars::{ClauseScope, Declared};
 use super::{InlineDef, Lowerer};
 use crate::ast;
 use ir::{Action, ActionKind, AttachSite, Builtin, Expr, ExprKind, Stmt, StmtKind, Type};
+use std::sync::Arc;
 
 impl Lowerer<'_> {
     /// Lowers a clause: one IR probe per probe description.
@@ -247,10 +248,17 @@ impl Lowerer<'_> {
                 continue;
             };
             if let Type::Struct(st) = &ty {
-                self.unsupported(
-                    decl.span,
-                    format!("a variable of type {} (use a pointer to it)", st.c_name()),
-                );
+                if !decl.suffixes.is_empty() {
+                    self.unsupported(decl.span, "an array or associative array of structs");
+                    continue;
+                }
+                let full = format!("{prefix}{}", name.name);
+                if self.struct_vars.contains_key(&full) || self.vars.get(&full).is_some() {
+                    self.error(decl.span, format!("identifier redeclared: {}", name.name));
+                    continue;
+                }
+                let st = Arc::clone(st);
+                self.declare_struct_var(&full, &st);
                 continue;
             }
             let mut keys = None;
