@@ -38,7 +38,6 @@ const LATER: &[&str] = &[
     "chill",
     "cleanpath",
     "commit",
-    "copyin",
     "copyinstr",
     "copyinto",
     "copyout",

@@ -812,3 +812,72 @@ impl Lowerer<'_> {
         self.struct_vars.contains_key(&full).then_some(full)
     }
 }
+
+/// The address space a value points into: user memory for pointers `copyin()` returned (and
+/// casts of them), kernel memory otherwise.
+pub(crate) fn space_of(t: &Type) -> AddrSpace {
+    match t {
+        Type::Ptr { space, .. } => *space,
+        _ => AddrSpace::Kernel,
+    }
+}
+
+/// A pointer as its address (`uint64_t`); other values as they are.
+pub(crate) fn decay(e: Expr) -> Expr {
+    match e.ty {
+        Type::Ptr { .. } => coerce(e, &Type::U64),
+        _ => e,
+    }
+}
+
+impl Lowerer<'_> {
+    /// `copyin(addr, size)`: the `size` bytes of user memory at `addr`, as a `void *` into
+    /// user space that later reads (`*(int *)`, `stringof`, `tracemem`, members) go through.
+    /// Reading memory the task cannot access is the `invalid address` fault at the call.
+    pub(crate) fn copyin(&mut self, args: &[ast::Expr], span: Span) -> Option<Expr> {
+        if args.len() != 2 {
+            self.error(
+                span,
+                format!(
+                    "copyin( ) prototype mismatch: {} args passed, 2 expected",
+                    args.len()
+                ),
+            );
+            return None;
+        }
+        let addr = self.expr(&args[0]);
+        let size = self.expr(&args[1]);
+        let (addr, size) = (addr?, size?);
+        for (i, x) in [&addr, &size].into_iter().enumerate() {
+            if !x.ty.is_integer() {
+                self.error(
+                    x.span,
+                    format!(
+                        "copyin( ) argument #{} is incompatible with prototype:\n\tprototype: {}\n\t argument: {}",
+                        i + 1,
+                        if i == 0 { "uintptr_t" } else { "size_t" },
+                        super::types::d_name(&x.ty)
+                    ),
+                );
+                return None;
+            }
+        }
+        let checked = match self.constant(&args[1]) {
+            Some(n) if n > 0 && n <= i64::from(u32::MAX) => n as u32,
+            _ => 1,
+        };
+        let mut stmts = Vec::new();
+        let at = self.bind(&mut stmts, coerce(addr, &Type::U64));
+        let check = self.bad_address_check(at.clone(), checked, AddrSpace::User, span);
+        stmts.push(check);
+        let ptr = Expr::new(
+            ExprKind::Cast(Box::new(at)),
+            Type::Ptr {
+                pointee: Box::new(Type::Void),
+                space: AddrSpace::User,
+            },
+            span,
+        );
+        Some(super::expr::block(stmts, ptr))
+    }
+}

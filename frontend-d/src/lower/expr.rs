@@ -254,11 +254,27 @@ impl Lowerer<'_> {
                 let scalar = |t: &Type| t.is_integer() || matches!(t, Type::Ptr { .. });
                 match (&target, &x.ty) {
                     (Type::Int(_), t) if t.is_integer() => Some(coerce(x, &target)),
-                    (Type::Int(_) | Type::Ptr { .. }, t) if scalar(t) => Some(Expr::new(
-                        ExprKind::Cast(Box::new(coerce(x, &Type::U64))),
-                        target,
-                        span,
-                    )),
+                    (Type::Int(_) | Type::Ptr { .. }, t) if scalar(t) => {
+                        // A pointer copyin() returned keeps pointing into user memory.
+                        let target = match (target, &x.ty) {
+                            (
+                                Type::Ptr { pointee, .. },
+                                Type::Ptr {
+                                    space: ir::AddrSpace::User,
+                                    ..
+                                },
+                            ) => Type::Ptr {
+                                pointee,
+                                space: ir::AddrSpace::User,
+                            },
+                            (t, _) => t,
+                        };
+                        Some(Expr::new(
+                            ExprKind::Cast(Box::new(coerce(x, &Type::U64))),
+                            target,
+                            span,
+                        ))
+                    }
                     (Type::Str { .. }, Type::Str { .. }) => Some(coerce(x, &target)),
                     _ => {
                         self.error(
@@ -286,6 +302,7 @@ impl Lowerer<'_> {
                     span,
                 ))
             }
+            ast::ExprKind::Call { func, args } if func.name == "copyin" => self.copyin(args, span),
             ast::ExprKind::Call { func, args } if func.name == "speculation" => {
                 self.speculation_expr(args, span)
             }

@@ -444,9 +444,11 @@ impl Lowerer<'_> {
             );
             return;
         }
-        let Some(addr) = self.expr(&args[0]) else {
+        let Some(addr) = self.expr_ptr(&args[0]) else {
             return;
         };
+        let space = super::ctypes::space_of(&addr.ty);
+        let addr = super::ctypes::decay(addr);
         if !addr.ty.is_integer() {
             self.error(
                 args[0].span,
@@ -494,15 +496,16 @@ impl Lowerer<'_> {
             span,
         ));
         let at = Expr::new(ExprKind::Var(tmp), Type::U64, span);
-        let check = self.bad_address_check(at.clone(), size, ir::AddrSpace::Kernel, span);
+        let check = self.bad_address_check(at.clone(), size, space, span);
         out.push(check);
+        let user = i64::from(space == ir::AddrSpace::User);
         let bytes = Expr::new(
             ExprKind::Call {
                 func: Function::Buf,
                 args: vec![
                     at,
                     Expr::int(i64::from(size), Type::U64, span),
-                    Expr::int(0, Type::int(8, false), span),
+                    Expr::int(user, Type::int(8, false), span),
                 ],
             },
             Type::Buffer { size },

@@ -484,18 +484,20 @@ impl Lowerer<'_> {
 
     /// `stringof(x)`: a string as it is; an integer is a kernel address to read a string from.
     pub(crate) fn stringof(&mut self, x: &ast::Expr, span: Span) -> Option<Expr> {
-        let v = self.expr(x)?;
+        let v = self.expr_ptr(x)?;
+        let space = super::ctypes::space_of(&v.ty);
+        let v = super::ctypes::decay(v);
         match &v.ty {
             Type::Str { .. } => Some(v),
             t if t.is_integer() => {
                 let mut stmts = Vec::new();
                 let ptr = self.bind(&mut stmts, coerce(v, &Type::U64));
-                let check = self.bad_address_check(ptr.clone(), 1, AddrSpace::Kernel, span);
+                let check = self.bad_address_check(ptr.clone(), 1, space, span);
                 stmts.push(check);
                 let read = Expr::new(
                     ExprKind::ReadStr {
                         ptr: Box::new(ptr),
-                        space: AddrSpace::Kernel,
+                        space,
                         max_len: None,
                     },
                     Type::Str {
