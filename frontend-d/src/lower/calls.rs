@@ -668,6 +668,11 @@ impl Lowerer<'_> {
                 self.emit(kind, values, span, out);
             }
             "setopt" => self.setopt(args, span, out),
+            "copyin" => {
+                if let Some(x) = self.copyin(args, span) {
+                    out.push(Stmt::new(StmtKind::Expr(x), span));
+                }
+            }
             "count" | "sum" | "avg" | "min" | "max" | "stddev" | "quantize" | "lquantize"
             | "llquantize" => self.error(
                 span,

@@ -881,3 +881,252 @@ impl Lowerer<'_> {
         Some(super::expr::block(stmts, ptr))
     }
 }
+
+/// A translator definition: `translator out_t < in_t *P > { m = expr; ... };`.
+#[derive(Debug)]
+pub(crate) struct Translator {
+    /// The output struct.
+    pub output: Arc<StructType>,
+    /// The input type.
+    pub input: Type,
+    /// The input's name in the member expressions.
+    pub param: String,
+    /// Each translated member's expression.
+    pub members: Vec<(String, ast::Expr)>,
+}
+
+impl Lowerer<'_> {
+    /// Records a translator; its member expressions are lowered where they are used.
+    pub(crate) fn define_translator(&mut self, t: &ast::Translator) {
+        let Some(out) = self.type_name(&t.output) else {
+            return;
+        };
+        let Type::Struct(output) = out else {
+            self.error(
+                t.output.span,
+                "translator output type must be a struct or union",
+            );
+            return;
+        };
+        let Some(input) = self.type_name(&t.input) else {
+            return;
+        };
+        for m in &t.members {
+            if output.field(&m.name.name).is_none() {
+                self.error(
+                    m.name.span,
+                    format!(
+                        "translator member {} is not a member of {}",
+                        m.name.name,
+                        output.c_name()
+                    ),
+                );
+                return;
+            }
+        }
+        let key = output.c_name();
+        let tr = Translator {
+            output,
+            input,
+            param: t.param.name.clone(),
+            members: t
+                .members
+                .iter()
+                .map(|m| (m.name.name.clone(), m.value.clone()))
+                .collect(),
+        };
+        self.translators.insert(key, std::rc::Rc::new(tr));
+    }
+
+    /// The translator `xlate <ty>` names, and whether `ty` is a pointer to its output.
+    fn translator_for(
+        &mut self,
+        ty: &ast::TypeName,
+        span: Span,
+    ) -> Option<(std::rc::Rc<Translator>, bool)> {
+        let t = self.type_name(ty)?;
+        let (st, pointer) = match &t {
+            Type::Struct(st) => (Arc::clone(st), false),
+            Type::Ptr { pointee, .. } => match &**pointee {
+                Type::Struct(st) => (Arc::clone(st), true),
+                _ => (
+                    Arc::new(StructType {
+                        kind: AggregateKind::Struct,
+                        name: String::new(),
+                        size: 0,
+                        align: 1,
+                        fields: Vec::new(),
+                        complete: false,
+                        btf_id: None,
+                    }),
+                    true,
+                ),
+            },
+            _ => {
+                self.error(
+                    span,
+                    format!("translator does not exist: {}", super::types::d_name(&t)),
+                );
+                return None;
+            }
+        };
+        match self.translators.get(&st.c_name()) {
+            Some(tr) => Some((std::rc::Rc::clone(tr), pointer)),
+            None => {
+                self.error(
+                    span,
+                    format!(
+                        "translator does not exist: {}{}",
+                        st.c_name(),
+                        if pointer { " *" } else { "" }
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Member `member` of `input` translated by `tr`: its expression with the translator's
+    /// parameter standing for `input` (an expression of the input type).
+    fn translate_member(
+        &mut self,
+        tr: &Translator,
+        input: &ast::Expr,
+        member: &ast::Ident,
+    ) -> Option<Expr> {
+        let Some((_, value)) = tr.members.iter().find(|(n, _)| *n == member.name) else {
+            let msg = if tr.output.field(&member.name).is_some() {
+                format!(
+                    "translator member {} is not defined by the translator to {}",
+                    member.name,
+                    tr.output.c_name()
+                )
+            } else {
+                format!("{} is not a member of {}", member.name, tr.output.c_name())
+            };
+            self.error(member.span, msg);
+            return None;
+        };
+        let field_ty = tr.output.field(&member.name).map(|f| f.ty)?;
+        let saved = self.inlines.insert(
+            tr.param.clone(),
+            super::InlineDef {
+                ty: tr.input.clone(),
+                value: input.clone(),
+            },
+        );
+        let v = self.expr_ptr(value);
+        match saved {
+            Some(old) => {
+                self.inlines.insert(tr.param.clone(), old);
+            }
+            None => {
+                self.inlines.remove(&tr.param);
+            }
+        }
+        let mut v = v?;
+        v.span = member.span;
+        Some(match (&field_ty, &v.ty) {
+            (Type::Int(_), t) if t.is_integer() => coerce(v, &field_ty),
+            (Type::Str { .. }, Type::Str { .. }) => coerce(v, &field_ty),
+            (Type::Int(_), Type::Ptr { .. }) => coerce(decay(v), &field_ty),
+            _ => v,
+        })
+    }
+
+    /// `xlate <T>(x).m`, `xlate <T *>(x)->m`, or `v->m` where `v` holds a translated pointer;
+    /// `None` (nothing reported) when `e` is none of these.
+    pub(crate) fn translated_member(&mut self, e: &ast::Expr) -> Option<Option<Expr>> {
+        let ast::ExprKind::Member {
+            base,
+            member,
+            arrow,
+        } = &e.kind
+        else {
+            return None;
+        };
+        if let ast::ExprKind::Xlate { ty, expr } = &base.kind {
+            let Some((tr, pointer)) = self.translator_for(ty, base.span) else {
+                return Some(None);
+            };
+            if pointer != *arrow {
+                let op = if *arrow { "->" } else { "." };
+                self.error(
+                    e.span,
+                    format!(
+                        "operator {op} must be applied to a {}",
+                        if *arrow { "pointer" } else { "struct or union" }
+                    ),
+                );
+                return Some(None);
+            }
+            return Some(self.translate_member(&tr, expr, member));
+        }
+        let full = match &base.kind {
+            ast::ExprKind::Ident(n) => n.clone(),
+            ast::ExprKind::ThisVar(id) => format!("this->{}", id.name),
+            ast::ExprKind::SelfVar(id) => format!("self->{}", id.name),
+            _ => return None,
+        };
+        let tr = self.translated_vars.get(&full).cloned()?;
+        if !arrow {
+            self.error(e.span, "operator . must be applied to a struct or union");
+            return Some(None);
+        }
+        Some(self.translate_member(&tr, base, member))
+    }
+
+    /// `v = xlate <T *>(x)`: the input `x` to store in `v` (of the translator's input type),
+    /// remembering that `v->m` translates; `None` when `value` is not such an `xlate`.
+    pub(crate) fn translated_pointer(
+        &mut self,
+        target: &ast::Expr,
+        value: &ast::Expr,
+    ) -> Option<Option<Expr>> {
+        let ast::ExprKind::Xlate { ty, expr } = &value.kind else {
+            return None;
+        };
+        let Some((tr, pointer)) = self.translator_for(ty, value.span) else {
+            return Some(None);
+        };
+        if !pointer {
+            self.unsupported(
+                value.span,
+                "a translated struct stored in a variable (use xlate <T *>)",
+            );
+            return Some(None);
+        }
+        let full = match &target.kind {
+            ast::ExprKind::Ident(n) => n.clone(),
+            ast::ExprKind::ThisVar(id) => format!("this->{}", id.name),
+            ast::ExprKind::SelfVar(id) => format!("self->{}", id.name),
+            _ => {
+                self.unsupported(
+                    value.span,
+                    "a translated pointer stored in this kind of variable",
+                );
+                return Some(None);
+            }
+        };
+        let Some(x) = self.expr_ptr(expr) else {
+            return Some(None);
+        };
+        let x = match (&tr.input, &x.ty) {
+            (Type::Ptr { .. }, Type::Ptr { .. } | Type::Int(_)) => Expr::new(
+                ExprKind::Cast(Box::new(coerce(x, &Type::U64))),
+                tr.input.clone(),
+                value.span,
+            ),
+            (t, _) if t.is_integer() => coerce(decay(x), &tr.input),
+            _ => x,
+        };
+        self.translated_vars.insert(full, tr);
+        Some(Some(x))
+    }
+
+    /// `xlate <T>(x)` used other than with a member: not supported.
+    pub(crate) fn xlate_value(&mut self, span: Span) -> Option<Expr> {
+        self.unsupported(span, "xlate used other than as xlate <T>(x).member, xlate <T *>(x)->member or in an assignment");
+        None
+    }
+}

@@ -315,10 +315,7 @@ impl Lowerer<'_> {
             }
             ast::ExprKind::Stringof(x) => self.stringof(x, span),
             ast::ExprKind::Offsetof { ty, member } => self.offsetof(ty, member, span),
-            ast::ExprKind::Xlate { .. } => {
-                self.unsupported(span, "xlate");
-                None
-            }
+            ast::ExprKind::Xlate { .. } => self.xlate_value(span),
             ast::ExprKind::Member {
                 base,
                 member,
@@ -331,6 +328,9 @@ impl Lowerer<'_> {
                 member,
                 arrow,
             } => {
+                if let Some(v) = self.translated_member(e) {
+                    return v;
+                }
                 if let Some(var) = self.struct_var_member(e) {
                     if matches!(var.kind, ast::ExprKind::Int(_)) {
                         return None;
@@ -836,10 +836,15 @@ impl Lowerer<'_> {
     ) -> Option<(Vec<Stmt>, Place)> {
         let mut stmts = Vec::new();
         let outer = op.and_then(|_| self.fx.div_height.take());
-        let v = if op.is_none() {
-            self.expr_ptr(value)?
+        let translated = if op.is_none() {
+            self.translated_pointer(target, value)
         } else {
-            self.expr(value)?
+            None
+        };
+        let v = match translated {
+            Some(x) => x?,
+            None if op.is_none() => self.expr_ptr(value)?,
+            None => self.expr(value)?,
         };
         let place = self.place_for_write(target, Some(&v.ty))?;
         let new = match op {

@@ -167,6 +167,10 @@ pub(crate) struct Lowerer<'a> {
     /// Variables of a struct type (`this->f`, `self->s`, `g`): each member is a variable of
     /// its own, named by its path (`this->f.a`).
     pub struct_vars: HashMap<String, std::sync::Arc<ir::StructType>>,
+    /// Translators by the name of their output type (`struct psinfo`).
+    pub translators: HashMap<String, std::rc::Rc<ctypes::Translator>>,
+    /// Variables assigned `xlate<T *>(x)`: they hold `x`, and `->member` translates it.
+    pub translated_vars: HashMap<String, std::rc::Rc<ctypes::Translator>>,
     /// DTrace probe ids given out so far (by `prov:mod:func:name`).
     pub probe_ids: Vec<String>,
     /// The probe of the clause being lowered.
@@ -197,6 +201,8 @@ impl<'a> Lowerer<'a> {
             typedefs: HashMap::new(),
             aggregates: HashMap::new(),
             struct_vars: HashMap::new(),
+            translators: HashMap::new(),
+            translated_vars: HashMap::new(),
             probe_ids: crate::catalog::static_probes()
                 .iter()
                 .map(crate::catalog::ListedProbe::full_name)
@@ -311,7 +317,7 @@ impl<'a> Lowerer<'a> {
                 ast::Item::Clause(c) => probes.extend(self.lower_clause(c)),
                 ast::Item::Decl(d) => self.lower_decl(d),
                 ast::Item::Inline(i) => self.lower_inline(i),
-                ast::Item::Translator(t) => self.unsupported(t.span, "a translator"),
+                ast::Item::Translator(t) => self.define_translator(t),
                 ast::Item::Provider(p) => self.unsupported(p.span, "a provider definition"),
             }
         }
