@@ -25,6 +25,7 @@ BEGIN
 	printf("curthread->pid == pid: %d\n", curthread->pid == pid);
 	printf("cast tgid == pid: %d\n", ((struct task_struct *)curthread)->tgid == pid);
 	printf("real_parent->tgid == ppid: %d\n", curthread->real_parent->tgid == ppid);
+	printf("real_parent != NULL: %d\n", curthread->real_parent != NULL);
 	printf("comm == execname: %d %d, comm[0] != 0: %d\n", stringof(curthread->comm) == execname, curthread->comm == execname, curthread->comm[0] != 0);
 	printf("se.sum_exec_runtime > 0: %d\n", curthread->se.sum_exec_runtime > 0);
 	printf("sizeof(struct task_struct) > 0: %d\n", sizeof(struct task_struct) > 0);

@@ -59,17 +59,30 @@ impl Lowerer<'_> {
 
     /// The complete definition of a struct reached through a pointer.
     fn complete_struct(&mut self, st: &Arc<StructType>, span: Span) -> Option<Arc<StructType>> {
+        self.complete_for(st, "->", span)
+    }
+
+    /// [`Self::complete_struct`] for operator `op` (named in the message about a forward
+    /// declaration).
+    fn complete_for(
+        &mut self,
+        st: &Arc<StructType>,
+        op: &str,
+        span: Span,
+    ) -> Option<Arc<StructType>> {
         if st.complete {
             return Some(Arc::clone(st));
         }
         if st.btf_id.is_none() {
             if let Some(found) = self.aggregates.get(&(st.kind, st.name.clone())) {
-                return Some(Arc::clone(found));
+                if found.complete {
+                    return Some(Arc::clone(found));
+                }
             }
             self.error(
                 span,
                 format!(
-                    "operator -> cannot be applied to a forward declaration: no {} definition is available",
+                    "operator {op} cannot be applied to a forward declaration: no {} definition is available",
                     st.c_name()
                 ),
             );
@@ -97,6 +110,21 @@ impl Lowerer<'_> {
             return self.define_aggregate(a, kind).map(Type::Struct);
         }
         let tag = a.tag.as_ref()?;
+        if self.forward_decl {
+            // `struct tag;`: an incomplete type until it is defined.
+            let key = (kind, tag.name.clone());
+            let opaque = Arc::new(StructType {
+                kind,
+                name: tag.name.clone(),
+                size: 0,
+                align: 1,
+                fields: Vec::new(),
+                complete: false,
+                btf_id: None,
+            });
+            let st = self.aggregates.entry(key).or_insert(opaque);
+            return Some(Type::Struct(Arc::clone(st)));
+        }
         self.aggregate_type(kind, &tag.name, tag.span)
             .map(Type::Struct)
     }
@@ -109,7 +137,12 @@ impl Lowerer<'_> {
         kind: AggregateKind,
     ) -> Option<Arc<StructType>> {
         let name = a.tag.as_ref().map(|t| t.name.clone()).unwrap_or_default();
-        if !name.is_empty() && self.aggregates.contains_key(&(kind, name.clone())) {
+        if !name.is_empty()
+            && self
+                .aggregates
+                .get(&(kind, name.clone()))
+                .is_some_and(|st| st.complete)
+        {
             self.error(a.span, format!("type redeclared: {} {name}", kw(kind)));
             return None;
         }
@@ -645,7 +678,7 @@ impl Lowerer<'_> {
     /// A struct's size for `sizeof`, completing a type only known through a pointer.
     pub(crate) fn complete_size(&mut self, t: Type, span: Span) -> Option<u32> {
         match t {
-            Type::Struct(st) => self.complete_struct(&st, span).map(|s| s.size),
+            Type::Struct(st) => self.complete_for(&st, "sizeof", span).map(|s| s.size),
             other => Some(other.size()),
         }
     }

@@ -90,6 +90,7 @@ impl Place {
 
 /// The D builtin variables oxtrace knows, for "did you mean".
 pub(crate) const BUILTINS: &[&str] = &[
+    "NULL",
     "arg0",
     "arg1",
     "arg2",
@@ -457,6 +458,7 @@ impl Lowerer<'_> {
                 .vtimestamp(span)
                 .unwrap_or_else(|| Expr::int(0, Type::U64, span)),
             "errno" => Expr::int(0, INT, span),
+            "NULL" => Expr::int(0, INT, span),
             "epid" | "id" => self.clause_id_builtin(name, span),
             "probeprov" => {
                 let t = self.ctx.prov.clone();

@@ -167,6 +167,8 @@ pub(crate) struct Lowerer<'a> {
     /// Variables of a struct type (`this->f`, `self->s`, `g`): each member is a variable of
     /// its own, named by its path (`this->f.a`).
     pub struct_vars: HashMap<String, std::sync::Arc<ir::StructType>>,
+    /// Lowering a declaration of a tag alone (`struct tag;`), which declares the type.
+    pub forward_decl: bool,
     /// Translators by the name of their output type (`struct psinfo`).
     pub translators: HashMap<String, std::rc::Rc<ctypes::Translator>>,
     /// Variables assigned `xlate<T *>(x)`: they hold `x`, and `->member` translates it.
@@ -201,6 +203,7 @@ impl<'a> Lowerer<'a> {
             typedefs: HashMap::new(),
             aggregates: HashMap::new(),
             struct_vars: HashMap::new(),
+            forward_decl: false,
             translators: HashMap::new(),
             translated_vars: HashMap::new(),
             probe_ids: crate::catalog::static_probes()

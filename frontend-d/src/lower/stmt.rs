@@ -220,8 +220,10 @@ impl Lowerer<'_> {
         }
         if d.declarators.is_empty() {
             if let ast::TypeSpec::Aggregate(_) = d.specs.ty {
-                // `struct foo { ... };`: defines the type.
+                // `struct foo { ... };` defines the type, `struct foo;` declares it.
+                self.forward_decl = true;
                 self.spec_type(&d.specs);
+                self.forward_decl = false;
             }
             return;
         }
