@@ -801,7 +801,7 @@ impl Lowerer<'_> {
         let mut values = Vec::new();
         let mut ok = true;
         for a in &args[1..] {
-            match self.expr(a) {
+            match self.expr_ptr(a) {
                 Some(x) => values.push(x),
                 None => ok = false,
             }
@@ -867,6 +867,7 @@ impl Lowerer<'_> {
                 );
                 return;
             }
+            values[next] = super::ctypes::decay(values[next].clone());
             if let Some(t) = width_typed(&conv.conv, &values[next].ty) {
                 // DTrace formats the argument at its D type's width: `%u` of an `int` -1 is
                 // 4294967295, `%d` of a `uint32_t` 0xffffffff is -1.
@@ -905,6 +906,7 @@ impl Lowerer<'_> {
         }
         let values: Vec<Expr> = values
             .into_iter()
+            .map(super::ctypes::decay)
             .map(|v| {
                 if v.ty == Type::Bool {
                     coerce(v, &types::INT)
@@ -1037,6 +1039,14 @@ fn width_typed(conv: &str, ty: &Type) -> Option<Type> {
 /// The prototype a conversion wants when `ty` does not fit it.
 fn mismatch(conv: &str, ty: &Type) -> Option<&'static str> {
     let is_str = matches!(ty, Type::Str { .. });
+    let decayed;
+    let ty = match ty {
+        Type::Ptr { .. } if !matches!(conv, "s" | "S") => {
+            decayed = Type::U64;
+            &decayed
+        }
+        t => t,
+    };
     match conv {
         "s" | "S" => (!is_str && !matches!(ty, Type::Text(_)))
             .then_some("char [] or string (or use stringof)"),

@@ -199,6 +199,16 @@ pub fn d_name(t: &Type) -> String {
         },
         Type::Bool => "int".into(),
         Type::Str { .. } => "string".into(),
+        Type::Void => "void".into(),
+        Type::Struct(st) => st.c_name(),
+        Type::Ptr { pointee, .. } => match &**pointee {
+            Type::Int(IntType {
+                bits: 8,
+                signed: true,
+            }) => "char *".into(),
+            p => format!("{} *", d_name(p)),
+        },
+        Type::Array { elem, len } => format!("{} [{len}]", d_name(elem)),
         other => other.to_string(),
     }
 }
