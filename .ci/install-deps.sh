@@ -9,8 +9,11 @@ section() { printf '\n==== [%s] %s ====\n' "$(date +%H:%M:%S)" "$*"; }
 # linker and libbpf-sys, curl for rustup, and Debian's bpftrace 0.17: only the reference the
 # differential test and the benchmark compare against. `cpp` is the C preprocessor D's `-C` runs
 # (build-essential pulls it in too; named because oxtrace needs it at run time).
+# systemtap-sdt-dev has <sys/sdt.h>, which the headers `dtrace -h` writes include (the test
+# builds a program with one); it also installs SystemTap's own /usr/bin/dtrace script, which
+# a `dtrace` link in /usr/local/sbin (README) comes before in PATH.
 OXTRACE_PACKAGES=(llvm-19-dev libelf-dev zlib1g-dev pkg-config libzstd-dev libpolly-19-dev bpftrace
-                  build-essential cpp curl ca-certificates)
+                  build-essential cpp curl ca-certificates systemtap-sdt-dev)
 
 section "Debian packages"
 missing=()

@@ -14,6 +14,15 @@ pub enum ListStyle {
     Dtrace,
 }
 
+/// What `-h` and `-G` make from provider definitions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Generate {
+    /// `-h`: the C header with the probe macros (`frontend_d::usdt_header`).
+    Header,
+    /// `-G`: an object file defining the probes' semaphores.
+    Semaphores,
+}
+
 /// A D run.
 pub struct DJob {
     /// The prefix of DTrace's messages (`dtrace`).
@@ -32,6 +41,9 @@ pub struct DJob {
     pub verbose: bool,
     /// `-l`.
     pub list: Option<ListStyle>,
+    /// `-h` / `-G`: write a USDT header (or semaphore object) for the scripts' provider
+    /// definitions instead of tracing.
+    pub generate: Option<Generate>,
     /// `-e`: compile, report, and exit.
     pub compile_only: bool,
     /// `-C`: the preprocessor to run on script files.
@@ -88,6 +100,7 @@ impl DJob {
             stability: 0,
             verbose: cli.verbose,
             list: cli.list.then_some(ListStyle::Oxtrace),
+            generate: None,
             compile_only: false,
             cpp: cli.cpp.then(|| CppOptions {
                 program: "cpp".into(),
@@ -110,14 +123,13 @@ impl DJob {
         if let Some(flag) = cli.unsupported.first() {
             return Err(format!("{flag} is not supported by oxtrace"));
         }
-        match cli.mode {
-            Mode::Header => {
-                return Err("-h is not supported by oxtrace: it generates no USDT header files (it has no provider definitions)".into())
-            }
-            Mode::Link => {
-                return Err("-G is not supported by oxtrace: it links no DTrace programs into ELF files".into())
-            }
-            _ => {}
+        let generate = match cli.mode {
+            Mode::Header => Some(Generate::Header),
+            Mode::Link => Some(Generate::Semaphores),
+            _ => None,
+        };
+        if generate.is_some() && cli.programs.iter().any(|p| p.spec != Spec::Script) {
+            return Err("-h and -G take provider definitions from scripts (-s) only".into());
         }
         if cli.ilp32 {
             return Err("-32 is not supported by oxtrace: D programs are 64-bit".into());
@@ -155,6 +167,7 @@ impl DJob {
             stability: cli.verbose,
             verbose: false,
             list: (cli.mode == Mode::List).then_some(ListStyle::Dtrace),
+            generate,
             compile_only: cli.compile_only,
             cpp: cli.cpp.then(|| CppOptions {
                 program: option("cpppath").unwrap_or_else(|| "cpp".into()),

@@ -53,9 +53,9 @@ pub enum Mode {
     List,
     /// `-V`: print the D version.
     Version,
-    /// `-h`: generate a header file for USDT probes (refused with a clear error).
+    /// `-h`: write a C header with USDT probe macros for the scripts' provider definitions.
     Header,
-    /// `-G`: link an ELF object with the program (refused with a clear error).
+    /// `-G`: write an object file defining the USDT probes' semaphores.
     Link,
 }
 

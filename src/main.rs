@@ -346,6 +346,9 @@ fn run_d(job: &DJob) -> Result<i32, ()> {
             eprint!("{text}");
         }
     };
+    if let Some(what) = job.generate {
+        return generate_usdt(job, what, &file, &render, &global);
+    }
     let compile_only = job.emit.is_some() || job.compile_only || job.list.is_some();
     if !compile_only && !runtime::is_root() {
         global("oxtrace must run as root (it loads BPF programs)".into());
@@ -616,6 +619,74 @@ fn stability_text(piece: &Piece, statements: bool) -> String {
 
 /// The output of a D run: standard output, or the `-o` file (appended to, as DTrace does, when
 /// invoked as `dtrace`).
+/// `dtrace -h` / `-G`: the USDT header or semaphore object for the scripts' provider
+/// definitions, written to `-o FILE` or next to the first script (`x.d` → `x.h` / `x.o`).
+fn generate_usdt(
+    job: &DJob,
+    what: djob::Generate,
+    file: &SourceFile,
+    render: &dyn Fn(&[Diagnostic]),
+    global: &dyn Fn(String),
+) -> Result<i32, ()> {
+    let (program, diags) = frontend_d::parse_program(file);
+    render(&diags);
+    let Some(program) = program.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
+        return Err(());
+    };
+    let ext = match what {
+        djob::Generate::Header => "h",
+        djob::Generate::Semaphores => "o",
+    };
+    let out = job.output.clone().unwrap_or_else(|| {
+        let first = job.programs.first().map_or("d.d", |p| p.arg.as_str());
+        std::path::Path::new(first)
+            .with_extension(ext)
+            .display()
+            .to_string()
+    });
+    match what {
+        djob::Generate::Header => {
+            let text = frontend_d::usdt_header::generate(&program, &file.text, &out)
+                .map_err(|d| render(&d))?;
+            std::fs::write(&out, text).map_err(|e| {
+                global(format!(
+                    "failed to create header file {out}: {}",
+                    strerror(&e)
+                ))
+            })?;
+        }
+        djob::Generate::Semaphores => {
+            let source =
+                frontend_d::usdt_header::semaphores_source(&program).map_err(|d| render(&d))?;
+            compile_c(&source, &out).map_err(|m| global(format!("failed to link {out}: {m}")))?;
+        }
+    }
+    Ok(0)
+}
+
+/// Compiles C `source` into the object file `out` with the system's `cc`.
+fn compile_c(source: &str, out: &str) -> Result<(), String> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("cc")
+        .args(["-fPIC", "-c", "-x", "c", "-", "-o", out])
+        .stdin(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run cc: {}", strerror(&e)))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(source.as_bytes())
+            .map_err(|e| format!("cannot write to cc: {}", strerror(&e)))?;
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("cannot wait for cc: {}", strerror(&e)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cc failed ({status})"))
+    }
+}
+
 fn open_d_output(job: &DJob, global: &dyn Fn(String)) -> Result<Box<dyn Write + Send>, ()> {
     let Some(path) = &job.output else {
         return Ok(Box::new(std::io::stdout()));

@@ -203,7 +203,20 @@ fn compile_only_version_and_usage() {
     assert!(err.starts_with("dtrace: option requires an argument -- 's'\nUsage: "));
     let (code, _, err) = dir.dtrace(&["-h", "-s", "x.d"]);
     assert_eq!(code, Some(1));
-    assert_eq!(err, "dtrace: -h is not supported by oxtrace: it generates no USDT header files (it has no provider definitions)\n");
+    assert_eq!(
+        err,
+        "dtrace: failed to open x.d: No such file or directory\n"
+    );
+    let (code, _, err) = dir.dtrace(&["-h", "-n", "BEGIN"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err,
+        "dtrace: -h and -G take provider definitions from scripts (-s) only\n"
+    );
+    dir.write("noprov.d", "BEGIN { exit(0); }\n");
+    let (code, _, err) = dir.dtrace(&["-h", "-s", "noprov.d"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no provider definitions"), "{err}");
     if !root("compile_only_version_and_usage (-e)") {
         return;
     }
@@ -349,4 +362,71 @@ fn command_and_target() {
         .find_map(|l| l.strip_prefix("child "))
         .unwrap_or_else(|| panic!("no child line in {out:?}"));
     assert_eq!(out, format!("target {pid}\nchild {pid}\nend\n\n"));
+}
+
+#[test]
+fn header_and_semaphore_object_make_traceable_usdt_probes() {
+    // `dtrace -h` and `-G` from a provider definition, a C program built with them (cc and
+    // <sys/sdt.h>, which .ci/install-deps.sh installs), then oxtrace tracing its probes: the
+    // arguments arrive, and the `_ENABLED()` branch runs only while the probe is traced (the
+    // semaphore is raised by the tracer).
+    if !root("header_and_semaphore_object_make_traceable_usdt_probes") {
+        return;
+    }
+    let dir = Dir::new("usdt-header");
+    dir.write(
+        "prov.d",
+        "provider oxtapp {\n\tprobe request__start(char *, int);\n\tprobe counted(void);\n};\n",
+    );
+    let (code, out, err) = dir.dtrace(&["-h", "-s", "prov.d"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "", ""));
+    let header = std::fs::read_to_string(dir.path("prov.h")).expect("prov.h written");
+    assert!(
+        header.contains("#define OXTAPP_REQUEST_START(arg0, arg1)"),
+        "{header}"
+    );
+    let (code, _, err) = dir.dtrace(&["-G", "-s", "prov.d", "-o", "sema.o"]);
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+    dir.write(
+        "app.c",
+        "#include <stdio.h>\n#include <string.h>\n#include \"prov.h\"\n\
+         int main(void) {\n\tchar name[16];\n\
+         \tfor (int i = 0; i < 3; i++) {\n\
+         \t\tsnprintf(name, sizeof name, \"req%d\", i);\n\
+         \t\tOXTAPP_REQUEST_START(name, i * 10);\n\
+         \t\tif (OXTAPP_COUNTED_ENABLED())\n\t\t\tOXTAPP_COUNTED();\n\t}\n\
+         \tFILE *f = fopen(\"enabled.txt\", \"w\");\n\
+         \tif (!f) return 1;\n\
+         \tfprintf(f, \"enabled %d\\n\", OXTAPP_COUNTED_ENABLED() ? 1 : 0);\n\
+         \treturn fclose(f);\n}\n",
+    );
+    let cc = Command::new("cc")
+        .args(["-O2", "-o", "app", "app.c", "sema.o"])
+        .current_dir(&dir.0)
+        .output()
+        .expect("run cc");
+    assert!(
+        cc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+    // Untraced, the semaphore is down.
+    let enabled = || std::fs::read_to_string(dir.path("enabled.txt")).unwrap_or_default();
+    let plain = Command::new(dir.path("app"))
+        .current_dir(&dir.0)
+        .status()
+        .expect("run app");
+    assert!(plain.success());
+    assert_eq!(enabled(), "enabled 0\n");
+    let app = dir.path("app").display().to_string();
+    let program = format!(
+        "usdt:{app}:oxtapp:request__start {{ printf(\"%s %d\\n\", str(arg0), arg1); }} \
+         usdt:{app}:oxtapp:counted {{ @counted = count(); }}"
+    );
+    let (code, out, err) = run(Command::new(env!("CARGO_BIN_EXE_oxtrace"))
+        .args(["-q", "-e", &program, "-c", &app])
+        .current_dir(&dir.0));
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+    assert_eq!(out, "req0 0\nreq1 10\nreq2 20\n\n\n@counted: 3\n");
+    assert_eq!(enabled(), "enabled 1\n");
 }

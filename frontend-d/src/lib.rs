@@ -14,6 +14,7 @@ pub mod lexer;
 pub mod lower;
 pub mod parse;
 pub mod token;
+pub mod usdt_header;
 
 lalrpop_util::lalrpop_mod!(
     #[allow(clippy::all, clippy::pedantic, unused)]
