@@ -77,3 +77,73 @@ fn casts_pointer_index_and_script_structs() {
     ));
     assert_eq!(out.trim_end(), "1 1 1 1");
 }
+
+/// `percpu_kaddr` is a typed ksym: libbpf resolves it against vmlinux BTF, then the verifier
+/// looks its address up in kallsyms, which lists per-CPU variables only with
+/// `CONFIG_KALLSYMS_ALL`. Where kallsyms has `runqueues`, the addresses must be consistent;
+/// where it does not (this VM), the load fails naming that facility.
+#[test]
+fn percpu_kaddr_is_a_typed_ksym() {
+    if !root() {
+        return;
+    }
+    let live = BtfCatalog::live();
+    let shape = live.percpu_var("runqueues").expect("read vmlinux BTF");
+    assert_eq!(
+        shape,
+        Some(ir::KsymType {
+            base: ir::KsymBase::Struct,
+            pointers: 0,
+            array: false
+        })
+    );
+    assert_eq!(live.percpu_var("no_such_percpu_var_oxt").ok(), Some(None));
+    let program = r#"BEGIN { $a = percpu_kaddr("runqueues"); printf("%d %d %d %d\n", $a != 0, $a == percpu_kaddr("runqueues", cpu), percpu_kaddr("process_counts", 0) != 0, percpu_kaddr("runqueues", 100000)); exit(); }"#;
+    let out = Command::new(env!("CARGO_BIN_EXE_oxtrace"))
+        .args(["-q", "-e", program])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run oxtrace: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let kallsyms = std::fs::read_to_string("/proc/kallsyms").unwrap_or_default();
+    let listed = kallsyms
+        .lines()
+        .any(|l| l.split_whitespace().nth(2) == Some("runqueues"));
+    if listed {
+        assert!(out.status.success(), "stdout: {stdout}\nstderr: {stderr}");
+        assert_eq!(stdout, "1 1 1 0\n");
+    } else {
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "stdout: {stdout}\nstderr: {stderr}"
+        );
+        assert!(
+            stderr.contains("ldimm64 failed to find the address for kernel symbol 'runqueues'"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("CONFIG_KALLSYMS_ALL"), "{stderr}");
+    }
+}
+
+#[test]
+fn percpu_kaddr_of_an_unknown_variable_is_a_compile_error() {
+    if !root() {
+        return;
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_oxtrace"))
+        .args([
+            "-e",
+            r#"BEGIN { print(percpu_kaddr("no_such_percpu_var_oxt")); }"#,
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run oxtrace: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "stdin:1:28: error: the kernel's BTF has no per-CPU variable 'no_such_percpu_var_oxt'"
+        ),
+        "{stderr}"
+    );
+}

@@ -20,6 +20,8 @@ pub(crate) struct DebugScope<'a, 'ctx> {
     pub dib: &'a DebugInfoBuilder<'ctx>,
     /// The function's subprogram.
     pub scope: DIScope<'ctx>,
+    /// The compile unit (the scope of global variables).
+    pub cu: DICompileUnit<'ctx>,
 }
 
 /// Gives `f` a subprogram (a function `int name(void *ctx)` or, for map callbacks with four

@@ -33,6 +33,8 @@ pub(crate) enum Helper {
     RingbufSubmit = 132,
     ForEachMapElem = 164,
     MapLookupPercpuElem = 195,
+    PerCpuPtr = 153,
+    ThisCpuPtr = 154,
 }
 
 impl Helper {
@@ -63,6 +65,8 @@ impl Helper {
             Helper::RingbufSubmit => "ringbuf_submit",
             Helper::ForEachMapElem => "for_each_map_elem",
             Helper::MapLookupPercpuElem => "map_lookup_percpu_elem",
+            Helper::PerCpuPtr => "per_cpu_ptr",
+            Helper::ThisCpuPtr => "this_cpu_ptr",
         }
     }
 
@@ -70,7 +74,11 @@ impl Helper {
     fn returns_pointer(self) -> bool {
         matches!(
             self,
-            Helper::MapLookupElem | Helper::MapLookupPercpuElem | Helper::RingbufReserve
+            Helper::MapLookupElem
+                | Helper::MapLookupPercpuElem
+                | Helper::RingbufReserve
+                | Helper::PerCpuPtr
+                | Helper::ThisCpuPtr
         )
     }
 }

@@ -30,6 +30,7 @@ mod formap;
 mod func;
 mod helper_errors;
 mod helpers;
+mod ksyms;
 mod mapops;
 mod maps;
 mod module;

@@ -106,6 +106,7 @@ pub(crate) fn generate<'ctx>(
         crate::debuginfo::DebugScope {
             dib: debug.0,
             scope: sp.as_debug_info_scope(),
+            cu: debug.1,
         }
     });
     let entry = cx.append_basic_block(func, "entry");

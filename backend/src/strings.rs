@@ -366,6 +366,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
             | Function::UserArgs
             | Function::Cleanpath
             | Function::Lltostr => self.strsearch(f, args, e),
+            Function::PercpuKaddr { ty } => self.percpu_kaddr(ty, args, e),
         }
     }
 }

@@ -254,6 +254,50 @@ pub enum Function {
     /// `lltostr(n, base)`: the int64 `args[0]` written in base `args[1]` (2..=36) as D writes it
     /// (`-` for negative decimals, `0x` before hex digits, `0` before octal ones), as a string.
     Lltostr,
+    /// `percpu_kaddr("name"[, cpu])`: the address (uint64) of the per-CPU kernel variable named
+    /// by the string constant `args[0]` on the current CPU, or on CPU `args[1]` (uint64; 0 when
+    /// there is no such CPU). The variable is a typed ksym resolved by the loader against the
+    /// kernel's BTF; `ty` is the shape of its type that the object's BTF must declare.
+    PercpuKaddr {
+        /// The variable's type, as far as the loader compares it.
+        ty: KsymType,
+    },
+}
+
+/// The shape of a kernel variable's type as a typed ksym declares it: libbpf accepts a local
+/// type when kinds match (any struct for any struct, any integer for any integer), pointers
+/// and array elements compared the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KsymType {
+    /// The innermost type.
+    pub base: KsymBase,
+    /// How many pointers wrap `base`.
+    pub pointers: u8,
+    /// Whether the variable is an array of that.
+    pub array: bool,
+}
+
+/// The innermost type of a [`KsymType`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KsymBase {
+    /// `void` (only behind a pointer).
+    Void,
+    /// An integer of `bytes` bytes.
+    Int {
+        /// Size in bytes.
+        bytes: u8,
+        /// Signedness.
+        signed: bool,
+    },
+    /// Some struct.
+    Struct,
+    /// Some union.
+    Union,
+    /// Some enum of `bytes` bytes.
+    Enum {
+        /// Size in bytes.
+        bytes: u8,
+    },
 }
 
 /// Unary operators.

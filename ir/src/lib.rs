@@ -29,7 +29,7 @@ pub mod stmt;
 pub mod types;
 pub mod valid;
 
-pub use expr::{BinaryOp, Builtin, Expr, ExprKind, Function, UnaryOp};
+pub use expr::{BinaryOp, Builtin, Expr, ExprKind, Function, KsymBase, KsymType, UnaryOp};
 pub use probe::{AttachPoint, Period, SoftwareEvent, SyscallProbe};
 pub use program::{
     Action, ActionId, ActionKind, AttachSite, Config, DtraceOptions, MapDecl, MapId, MapKind,

@@ -154,6 +154,10 @@ const VERIFIER_HINTS: &[(&str, &str)] = &[
         "the probe calls a BPF helper this kernel does not allow in this kind of probe",
     ),
     (
+        "failed to find the address for kernel symbol",
+        "the verifier looks typed ksyms (percpu_kaddr) up in kallsyms, which lists per-CPU variables only in kernels built with CONFIG_KALLSYMS_ALL; this kernel's /proc/kallsyms lacks the symbol, so percpu_kaddr() cannot work here",
+    ),
+    (
         "cannot call GPL-restricted function",
         "internal error: the object's license is not GPL-compatible",
     ),

@@ -405,13 +405,7 @@ impl Lowerer<'_> {
                 span,
                 format!("{f}() can only be assigned to a map: @name = {f}(...)"),
             ),
-            "percpu_kaddr" => {
-                self.report(Diagnostic::unsupported(span, "percpu_kaddr()").with_help(
-                    "a per-CPU kernel variable is reached through a typed BTF ksym and \
-                         bpf_per_cpu_ptr()/bpf_this_cpu_ptr(), which oxtrace does not generate yet",
-                ));
-                Expr::int(0, Type::U64, span)
-            }
+            "percpu_kaddr" => self.lower_percpu_kaddr(args, span, ctx, scopes),
             _ if NOT_YET.contains(&f) => {
                 self.report(Diagnostic::unsupported(span, format!("the function {f}()")));
                 Expr::int(0, Type::I64, span)
@@ -668,5 +662,68 @@ impl Lowerer<'_> {
             span,
         });
         out.push(Stmt::new(StmtKind::Emit { action: id, args }, span));
+    }
+
+    /// `percpu_kaddr("name"[, cpu])`: the variable's shape comes from the kernel's BTF, which the
+    /// loader resolves it against (a typed ksym; `/proc/kallsyms` may lack per-CPU symbols).
+    fn lower_percpu_kaddr(
+        &mut self,
+        args: &[ast::Expr],
+        span: Span,
+        ctx: &ProbeContext,
+        scopes: &mut Scopes,
+    ) -> Expr {
+        let (name, cpu) = match args {
+            [n] => (n, None),
+            [n, c] => (n, Some(c)),
+            _ => {
+                return self.poison(
+                    span,
+                    format!(
+                    "percpu_kaddr() takes a variable name and an optional CPU ({} arguments given)",
+                    args.len()
+                ),
+                )
+            }
+        };
+        let ast::ExprKind::Str(lit) = &name.kind else {
+            return self.poison(name.span, "percpu_kaddr() takes a string literal");
+        };
+        let var = String::from_utf8_lossy(&lit.0).into_owned();
+        let ty = match self.options.types.percpu_var(&var) {
+            Ok(Some(ty)) => ty,
+            Ok(None) => {
+                return self.poison(
+                    name.span,
+                    format!("the kernel's BTF has no per-CPU variable '{var}'"),
+                )
+            }
+            Err(e) => return self.poison(name.span, format!("percpu_kaddr(\"{var}\"): {e}")),
+        };
+        let mut lowered = vec![Expr::new(
+            ExprKind::Str(var.clone()),
+            Type::Str {
+                size: var.len() as u32 + 1,
+            },
+            name.span,
+        )];
+        if let Some(c) = cpu {
+            let c = self.lower_expr(c, ctx, scopes);
+            if !c.ty.is_integer() {
+                return self.poison(
+                    c.span,
+                    format!("percpu_kaddr() takes a CPU number, not {}", c.ty),
+                );
+            }
+            lowered.push(coerce(c, &Type::U64));
+        }
+        Expr::new(
+            ExprKind::Call {
+                func: Function::PercpuKaddr { ty },
+                args: lowered,
+            },
+            Type::U64,
+            span,
+        )
     }
 }

@@ -41,6 +41,14 @@ pub trait TypeCatalog {
 
     /// Whether the catalogue has read its data yet (for tests that check laziness).
     fn is_loaded(&self) -> bool;
+
+    /// The type shape of the per-CPU kernel variable `name` (`percpu_kaddr`): `Ok(None)` when
+    /// there is no such variable, an error naming the problem when it is not per-CPU or its
+    /// type cannot be declared as a typed ksym.
+    fn percpu_var(&self, name: &str) -> Result<Option<crate::KsymType>, CatalogError> {
+        let _ = name;
+        Ok(None)
+    }
 }
 
 /// The path of the running kernel's BTF.
@@ -171,6 +179,10 @@ impl TypeCatalog for BtfCatalog {
 
     fn is_loaded(&self) -> bool {
         self.data.get().is_some()
+    }
+
+    fn percpu_var(&self, name: &str) -> Result<Option<crate::KsymType>, CatalogError> {
+        self.btf()?.percpu_var(name)
     }
 }
 
@@ -325,7 +337,13 @@ impl Btf {
             };
             if matches!(
                 t.kind,
-                KIND_STRUCT | KIND_UNION | KIND_ENUM | KIND_ENUM64 | KIND_TYPEDEF
+                KIND_STRUCT
+                    | KIND_UNION
+                    | KIND_ENUM
+                    | KIND_ENUM64
+                    | KIND_TYPEDEF
+                    | KIND_VAR
+                    | KIND_DATASEC
             ) && t.name_off != 0
             {
                 let name = btf.string(t.name_off).to_string();
@@ -335,6 +353,61 @@ impl Btf {
             pos = t.data + extra;
         }
         Ok(btf)
+    }
+
+    /// The type shape of per-CPU variable `name` (a `VAR` listed in the `.data..percpu`
+    /// `DATASEC`), as a typed ksym declares it.
+    pub fn percpu_var(&self, name: &str) -> Result<Option<crate::KsymType>, CatalogError> {
+        let Some(var) = self.find(KIND_VAR, name) else {
+            return Ok(None);
+        };
+        let per_cpu = self.find(KIND_DATASEC, ".data..percpu").is_some_and(|sec| {
+            self.raw(sec)
+                .is_some_and(|t| (0..t.vlen as usize).any(|i| self.data_u32(&t, 3 * i) == var))
+        });
+        if !per_cpu {
+            return Err(self.error(format!("'{name}' is not a per-CPU variable")));
+        }
+        let Some(v) = self.raw(var) else {
+            return Ok(None);
+        };
+        let mut id = self.skip_modifiers(v.size_or_type);
+        let mut shape = crate::KsymType {
+            base: crate::KsymBase::Void,
+            pointers: 0,
+            array: false,
+        };
+        if let Some(t) = self.raw(id).filter(|t| t.kind == KIND_ARRAY) {
+            shape.array = true;
+            id = self.skip_modifiers(self.data_u32(&t, 0));
+        }
+        while let Some(t) = self.raw(id).filter(|t| t.kind == KIND_PTR) {
+            if shape.pointers >= 8 {
+                break;
+            }
+            shape.pointers += 1;
+            id = self.skip_modifiers(t.size_or_type);
+        }
+        shape.base = match self.raw(id) {
+            None => crate::KsymBase::Void,
+            Some(t) => match t.kind {
+                KIND_INT => crate::KsymBase::Int {
+                    bytes: t.size_or_type.min(16) as u8,
+                    signed: (self.data_u32(&t, 0) >> 24) & 1 != 0,
+                },
+                KIND_STRUCT => crate::KsymBase::Struct,
+                KIND_UNION => crate::KsymBase::Union,
+                KIND_ENUM | KIND_ENUM64 => crate::KsymBase::Enum {
+                    bytes: t.size_or_type.min(8) as u8,
+                },
+                k => {
+                    return Err(self.error(format!(
+                        "the type of per-CPU variable '{name}' (BTF kind {k}) cannot be declared"
+                    )))
+                }
+            },
+        };
+        Ok(Some(shape))
     }
 
     /// Number of types (ids `1..=len`).
