@@ -123,6 +123,11 @@ fn run(cli: &Cli) -> Result<i32, ()> {
             .map(runtime::child::HeldChild::pid)
             .or(cli.cmd.as_ref().map(|_| 0)),
         filter_pid: cli.pid,
+        command: cli
+            .cmd
+            .as_deref()
+            .and_then(runtime::child::command_program)
+            .map(|p| p.to_string_lossy().into_owned()),
         unsafe_mode: cli.unsafe_mode,
         env_config: std::env::vars()
             .filter(|(k, _)| k.starts_with("BPFTRACE_"))

@@ -376,6 +376,29 @@ fn usdt_with_dash_p_finds_the_probe_in_the_process() {
 }
 
 #[test]
+fn usdt_with_dash_c_finds_the_probe_in_the_command() {
+    let _machine = support::machine_lock();
+    if skip("usdt_dash_c") {
+        return;
+    }
+    // `usdt::NAME` and `usdt:*:PROVIDER:NAME` with -c: the binary is the command's program.
+    let cmd = format!("{} usdt 2 usdt-guarded 1", workload().display());
+    let (code, out, err) = run(&[
+        "-c",
+        &cmd,
+        "-e",
+        "usdt::step /pid == cpid/ { printf(\"%d %d\\n\", arg0, arg3); } \
+         usdt:*:oxtwl:guarded /pid == cpid/ { printf(\"guarded %d\\n\", arg0); }",
+    ]);
+    assert_eq!(code, 0, "stderr: {err}");
+    assert_eq!(out, "-1 7\n-2 14\nguarded 1\n\n\n", "stderr: {err}");
+    // A command without USDT probes: the probe matches nothing there.
+    let (code, _, err) = run(&["-c", "/bin/true", "-e", "usdt::step { }"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("usdt::step matches no USDT probe"), "{err}");
+}
+
+#[test]
 fn usdt_errors_name_the_problem() {
     let _machine = support::machine_lock();
     if skip("usdt_errors") {
@@ -397,7 +420,7 @@ fn usdt_errors_name_the_problem() {
     let (code, _, err) = run(&["-e", "usdt::step { }"]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("a usdt probe without a binary needs -p PID"),
+        err.contains("a usdt probe without a binary needs -p PID or -c CMD"),
         "{err}"
     );
 }

@@ -18,6 +18,7 @@ fn lower_with(text: &str, types: &BtfCatalog) -> String {
         params: Vec::new(),
         cpid: None,
         filter_pid: None,
+        command: None,
         unsafe_mode: false,
         env_config: vec![],
     };

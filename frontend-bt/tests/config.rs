@@ -16,6 +16,7 @@ fn lower(text: &str, env: &[(&str, &str)]) -> (Option<ir::Program>, String) {
         params: Vec::new(),
         cpid: None,
         filter_pid: None,
+        command: None,
         unsafe_mode: false,
         env_config: env
             .iter()

@@ -53,6 +53,7 @@ fn lower_file(path: &Path) -> (Option<ir::Program>, String) {
             })
             .unwrap_or_else(|| vec!["5".into(), "10".into()]),
         cpid: None,
+        command: None,
         // `-p PID` in a `// flags:` header (watchpoints need a process).
         filter_pid: text
             .lines()

@@ -16,6 +16,7 @@ fn lower(text: &str, unsafe_mode: bool) -> (Option<ir::Program>, String) {
         params: Vec::new(),
         cpid: None,
         filter_pid: None,
+        command: None,
         unsafe_mode,
         env_config: vec![],
     };

@@ -27,6 +27,12 @@ pub fn split_command(cmd: &str) -> Vec<String> {
 }
 
 /// Finds `prog` the way `execvp` will: as given when it contains `/`, else in `$PATH`.
+/// The program `-c CMD` runs: its first word, looked up in `$PATH` as `spawn` does (`usdt::NAME`
+/// probes are looked for in it).
+pub fn command_program(cmd: &str) -> Option<std::path::PathBuf> {
+    resolve(split_command(cmd).first()?)
+}
+
 fn resolve(prog: &str) -> Option<std::path::PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let executable = |p: &std::path::Path| {

@@ -46,6 +46,8 @@ pub struct LowerOptions<'a> {
     /// `-p PID`: every probe except BEGIN, END and interval runs only in this process (as if its
     /// predicate were `pid == PID && (predicate)`).
     pub filter_pid: Option<u32>,
+    /// The program `-c CMD` runs (a path): `usdt::NAME` without `-p` looks in it.
+    pub command: Option<String>,
     /// `--unsafe`: allow `system()`, `signal()` and `signal_thread()`.
     pub unsafe_mode: bool,
     /// The `BPFTRACE_*` environment variables (name, value): config variables set this way

@@ -1,6 +1,6 @@
 //! USDT probes: `usdt:BINARY:[PROVIDER:]NAME` resolved to one attach site per probe site found
 //! in the binary's `.note.stapsdt` notes (`usdt::NAME` / `usdt:*:NAME` search the binaries of the
-//! `-p` process), and `arg0..argN` read the way each site's argument specification says
+//! `-p` process, or the program `-c` runs), and `arg0..argN` read the way each site's argument specification says
 //! (register, memory or constant operands, sign-extended or zero-extended to 64 bits).
 
 use std::sync::Arc;
@@ -32,19 +32,29 @@ impl Lowerer<'_> {
         } else {
             provider_glob
         };
-        let from_process = binary.is_empty() || binary == "*";
-        let binaries = if from_process {
-            let Some(pid) = self.options.filter_pid else {
-                self.report(
-                    Diagnostic::error(span, "a usdt probe without a binary needs -p PID")
-                        .with_help("name the binary (usdt:/path/to/binary:NAME) or give -p PID"),
-                );
-                return Vec::new();
-            };
-            match self.options.catalog.process_binaries(pid) {
-                Ok(b) => b,
-                Err(e) => {
-                    self.error(span, e.to_string());
+        let unnamed = binary.is_empty() || binary == "*";
+        // Without a binary: the -p process's mapped files, else the program -c runs.
+        let from_process = unnamed && self.options.filter_pid.is_some();
+        let binaries = if unnamed {
+            match (self.options.filter_pid, &self.options.command) {
+                (Some(pid), _) => match self.options.catalog.process_binaries(pid) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        self.error(span, e.to_string());
+                        return Vec::new();
+                    }
+                },
+                (None, Some(program)) => vec![program.clone()],
+                (None, None) => {
+                    self.report(
+                        Diagnostic::error(
+                            span,
+                            "a usdt probe without a binary needs -p PID or -c CMD",
+                        )
+                        .with_help(
+                            "name the binary (usdt:/path/to/binary:NAME), or give -p PID or -c CMD",
+                        ),
+                    );
                     return Vec::new();
                 }
             }
