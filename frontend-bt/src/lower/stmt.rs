@@ -230,11 +230,24 @@ impl Lowerer<'_> {
                 Type::Int(i)
             }
             Some(k) => {
+                // bpftrace's rule (`IsMapIterableTy`): hist, lhist and stats maps have no one
+                // value per key, so a loop over them is refused with bpftrace's message.
+                let type_name = match &k {
+                    MapKind::Hist { .. } => "hist_t".to_string(),
+                    MapKind::Lhist { .. } => "lhist_t".to_string(),
+                    MapKind::Stats(i) => format!("{}stats_t", if i.signed { "" } else { "u" }),
+                    other => format!("{}_t", other.function_name().unwrap_or("?")),
+                };
                 let f = k.function_name().unwrap_or("?");
-                self.report(Diagnostic::unsupported(
-                    span,
-                    format!("a for loop over a {f}() map"),
-                ));
+                self.report(
+                    Diagnostic::error(
+                        span,
+                        format!("Loop expression does not support type: {type_name}"),
+                    )
+                    .with_help(format!(
+                        "a {f}() map has no single value per key to iterate; print it with print({name}), or iterate a count(), sum(), min(), max() or avg() map"
+                    )),
+                );
                 return (placeholder, false);
             }
         };
