@@ -26,7 +26,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
             (ExprKind::Builtin(Builtin::Kstack | Builtin::Ustack), Type::Stack(st)) => {
                 self.stack_into(*st, dst)
             }
-            (ExprKind::Builtin(Builtin::Func), Type::Symbol { kernel }) => {
+            (ExprKind::Builtin(Builtin::Func), Type::Symbol { kernel, .. }) => {
                 let ip = self.pt_regs_u64(PT_REGS_IP, e)?;
                 self.symbol_into(ip, *kernel, dst)
             }
@@ -35,7 +35,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
                     func: Function::Ksym | Function::Usym,
                     args,
                 },
-                Type::Symbol { kernel },
+                Type::Symbol { kernel, .. },
             ) => {
                 let [addr] = args.as_slice() else {
                     return error(e.span, "internal error: ksym/usym take one argument");

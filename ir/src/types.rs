@@ -47,6 +47,9 @@ pub enum Type {
     Symbol {
         /// A kernel address (symbolized with kallsyms) or a user one (with the pid's mappings).
         kernel: bool,
+        /// Print only the module the address is in (D's `mod`/`umod`): `vmlinux` for the
+        /// kernel, the mapped file's base name for user addresses.
+        module: bool,
     },
     /// A value kept as a number (or raw bytes) in BPF and turned into text by user space when it
     /// is printed (`strerror`, `strftime`, `ntop`, `username`, ...); see [`TextKind`].
@@ -413,8 +416,22 @@ impl fmt::Display for Type {
                 st.mode.name(),
                 st.limit
             ),
-            Type::Symbol { kernel: true } => write!(f, "ksym"),
-            Type::Symbol { kernel: false } => write!(f, "usym"),
+            Type::Symbol {
+                kernel: true,
+                module: false,
+            } => write!(f, "ksym"),
+            Type::Symbol {
+                kernel: false,
+                module: false,
+            } => write!(f, "usym"),
+            Type::Symbol {
+                kernel: true,
+                module: true,
+            } => write!(f, "kmod"),
+            Type::Symbol {
+                kernel: false,
+                module: true,
+            } => write!(f, "umod"),
         }
     }
 }

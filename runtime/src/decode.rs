@@ -97,8 +97,9 @@ pub fn decode_value(ty: &Type, bytes: &[u8], probe_names: &[String]) -> Result<V
         }
         Type::Ptr { .. } => Value::Pointer(read_u64(b, 0)?),
         Type::Stack(st) => Value::Stack(decode_stack(st, b)?),
-        Type::Symbol { kernel } => Value::Symbol(crate::value::Symbol {
+        Type::Symbol { kernel, module } => Value::Symbol(crate::value::Symbol {
             kernel: *kernel,
+            module: *module,
             pid: read_u32(b, abi::SYMBOL_PID as usize)?,
             addr: read_u64(b, abi::SYMBOL_ADDR as usize)?,
             sym: None,

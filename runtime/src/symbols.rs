@@ -342,6 +342,7 @@ mod tests {
             Value::Tuple(vec![kstack(&[0x1010]), Value::Uint(3)]),
             Value::Symbol(Symbol {
                 kernel: false,
+                module: false,
                 pid: 7,
                 addr: 0x400004,
                 sym: None,
@@ -495,7 +496,13 @@ mod tests {
             let mut b = addr.to_le_bytes().to_vec();
             b.extend_from_slice(&pid.to_le_bytes());
             b.extend_from_slice(&[0; 4]);
-            printed(&ir::Type::Symbol { kernel }, &b)
+            printed(
+                &ir::Type::Symbol {
+                    kernel,
+                    module: false,
+                },
+                &b,
+            )
         };
         assert_eq!(sym(true, 0, 0xffffffff81000105), "ksys_read");
         assert_eq!(sym(true, 0, 0x1234), "0x1234");

@@ -69,6 +69,8 @@ pub struct Sym {
 pub struct Symbol {
     /// A kernel or a user address.
     pub kernel: bool,
+    /// Printed as its module's name only (D's `mod`/`umod`).
+    pub module: bool,
     /// The process a user address belongs to (0 for kernel addresses).
     pub pid: u32,
     /// The address.

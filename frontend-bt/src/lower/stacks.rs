@@ -100,7 +100,10 @@ impl Lowerer<'_> {
         match ctx.kind {
             ProbeKind::Entry { user } => Expr::new(
                 ExprKind::Builtin(Builtin::Func),
-                Type::Symbol { kernel: !user },
+                Type::Symbol {
+                    kernel: !user,
+                    module: false,
+                },
                 span,
             ),
             _ => self.poison(
@@ -142,7 +145,10 @@ impl Lowerer<'_> {
                         },
                         args: vec![coerce(a, &Type::U64)],
                     },
-                    Type::Symbol { kernel },
+                    Type::Symbol {
+                        kernel,
+                        module: false,
+                    },
                     span,
                 )
             }

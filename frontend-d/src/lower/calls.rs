@@ -888,7 +888,10 @@ impl Lowerer<'_> {
                         },
                         args: vec![coerce(v, &Type::U64)],
                     },
-                    Type::Symbol { kernel },
+                    Type::Symbol {
+                        kernel,
+                        module: false,
+                    },
                     span,
                 );
             }

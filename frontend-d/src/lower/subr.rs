@@ -49,7 +49,7 @@ fn signature(name: &str) -> Option<(&'static [Param], usize)> {
         "inet_ntoa" => (&[Int("ipaddr_t *")], 1),
         "inet_ntoa6" => (&[Int("in6_addr_t *")], 1),
         "inet_ntop" => (&[Int("int"), Int("void *")], 2),
-        "sym" | "func" | "usym" | "ufunc" => (&[Int("uintptr_t")], 1),
+        "sym" | "func" | "usym" | "ufunc" | "mod" | "umod" => (&[Int("uintptr_t")], 1),
         "stack" | "ustack" => (&[Int("int")], 0),
         _ => return None,
     })
@@ -362,8 +362,9 @@ impl Lowerer<'_> {
                 };
                 coerce(x, &Type::U32)
             }
-            "sym" | "func" | "usym" | "ufunc" => {
-                let kernel = matches!(name, "sym" | "func");
+            "sym" | "func" | "usym" | "ufunc" | "mod" | "umod" => {
+                let kernel = matches!(name, "sym" | "func" | "mod");
+                let module = matches!(name, "mod" | "umod");
                 call(
                     if kernel {
                         Function::Ksym
@@ -371,7 +372,7 @@ impl Lowerer<'_> {
                         Function::Usym
                     },
                     vec![coerce(v.remove(0), &Type::U64)],
-                    Type::Symbol { kernel },
+                    Type::Symbol { kernel, module },
                     span,
                 )
             }

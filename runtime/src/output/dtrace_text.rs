@@ -179,8 +179,15 @@ fn address_text(kernel: bool, addr: u64, sym: Option<&crate::value::Sym>, offset
     }
 }
 
-/// `sym()`, `func()`, `usym()`, `ufunc()` values: `module`name` (no offset).
+/// `sym()`, `func()`, `usym()`, `ufunc()` values: `module`name` (no offset); `mod()` and
+/// `umod()` values: the module alone. Unknown addresses are `0x` + hex.
 fn symbol(sym: &crate::value::Symbol, offset: bool) -> String {
+    if sym.module {
+        return match module_name(sym.kernel, sym.sym.as_ref()) {
+            Some(m) if sym.sym.is_some() => m,
+            _ => format!("0x{:x}", sym.addr),
+        };
+    }
     address_text(sym.kernel, sym.addr, sym.sym.as_ref(), offset)
 }
 
@@ -1540,6 +1547,7 @@ mod tests {
         let s = |kernel, addr, found| {
             Value::Symbol(Symbol {
                 kernel,
+                module: false,
                 pid: 7,
                 addr,
                 sym: found,
@@ -1560,11 +1568,24 @@ mod tests {
         assert_eq!(plain(&k), "vmlinux`vfs_read");
         assert_eq!(plain(&u), "prog`main");
         assert_eq!(
-            trace(&k, &Type::Symbol { kernel: true }, false),
+            trace(
+                &k,
+                &Type::Symbol {
+                    kernel: true,
+                    module: false
+                },
+                false
+            ),
             format!("  {:<50}", "vmlinux`vfs_read")
         );
         assert_eq!(
-            key_column(&u, &Type::Symbol { kernel: false }),
+            key_column(
+                &u,
+                &Type::Symbol {
+                    kernel: false,
+                    module: false
+                }
+            ),
             format!("  {:<50}", "prog`main")
         );
     }
