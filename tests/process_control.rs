@@ -399,6 +399,54 @@ fn usdt_with_dash_c_finds_the_probe_in_the_command() {
 }
 
 #[test]
+fn uprobes_of_one_probe_share_one_program_and_keep_their_probe_names() {
+    let _machine = support::machine_lock();
+    if skip("uprobe_shared_program") {
+        return;
+    }
+    // The four uprobes share one BPF program and the two uretprobes another; `probe` comes from
+    // each attachment's cookie, so every function is still counted under its own name.
+    let w = workload().display().to_string();
+    let cmd = format!("{w} usdt 2 usdt-guarded 3 usdt-multi 1");
+    let program = format!(
+        "uprobe:{w}:oxtwl_usdt_* /pid == cpid/ {{ @[probe] = count(); }} \
+         uretprobe:{w}:oxtwl_usdt_step,uretprobe:{w}:oxtwl_usdt_guarded /pid == cpid/ {{ @r[probe] = count(); }}"
+    );
+    let (code, out, err) = run(&["-c", &cmd, "-e", &program]);
+    assert_eq!(code, 0, "stderr: {err}");
+    assert_eq!(
+        out.replace(&w, "W"),
+        "\n\n@[uprobe:W:oxtwl_usdt_multi1]: 1\n@[uprobe:W:oxtwl_usdt_multi2]: 1\n\
+         @[uprobe:W:oxtwl_usdt_step]: 2\n@[uprobe:W:oxtwl_usdt_guarded]: 3\n\
+         @r[uretprobe:W:oxtwl_usdt_step]: 2\n@r[uretprobe:W:oxtwl_usdt_guarded]: 3\n",
+        "stderr: {err}"
+    );
+    // Two programs in the object, not six.
+    let elf = std::env::temp_dir().join(format!("oxtrace-shared-{}.o", std::process::id()));
+    let (code, _, err) = run(&[
+        "-c",
+        "/bin/true",
+        "--emit",
+        "elf",
+        "-o",
+        &elf.to_string_lossy(),
+        "-e",
+        &program,
+    ]);
+    assert_eq!(code, 0, "stderr: {err}");
+    let bytes = std::fs::read(&elf).expect("read the object");
+    let _ = std::fs::remove_file(&elf);
+    let file = object::File::parse(&*bytes).expect("parse the object");
+    use object::{Object, ObjectSection};
+    let programs: Vec<String> = file
+        .sections()
+        .filter_map(|s| s.name().ok().map(str::to_string))
+        .filter(|n| n.starts_with("uprobe") || n.starts_with("uretprobe"))
+        .collect();
+    assert_eq!(programs.len(), 2, "{programs:?}");
+}
+
+#[test]
 fn usdt_errors_name_the_problem() {
     let _machine = support::machine_lock();
     if skip("usdt_errors") {

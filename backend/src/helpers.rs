@@ -34,6 +34,7 @@ pub(crate) enum Helper {
     ForEachMapElem = 164,
     MapLookupPercpuElem = 195,
     PerCpuPtr = 153,
+    GetAttachCookie = 174,
     ThisCpuPtr = 154,
 }
 
@@ -66,6 +67,7 @@ impl Helper {
             Helper::ForEachMapElem => "for_each_map_elem",
             Helper::MapLookupPercpuElem => "map_lookup_percpu_elem",
             Helper::PerCpuPtr => "per_cpu_ptr",
+            Helper::GetAttachCookie => "get_attach_cookie",
             Helper::ThisCpuPtr => "this_cpu_ptr",
         }
     }

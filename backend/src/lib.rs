@@ -2,8 +2,9 @@
 //!
 //! This is the only crate that links LLVM. The object it produces follows the contract in
 //! [`ir::abi`]: one BTF-defined map per [`ir::MapDecl`] plus the runtime's internal maps
-//! (`oxt_events`, `oxt_lost`, `oxt_globals`, `oxt_scratch`), and one BPF program per attach site,
-//! named [`ir::abi::program_symbol`], in a section libbpf recognises.
+//! (`oxt_events`, `oxt_lost`, `oxt_globals`, `oxt_scratch`), and one BPF program per attach site
+//! (the uprobes of a probe share one, [`ir::abi::program_site`]), named
+//! [`ir::abi::program_symbol`], in a section libbpf recognises.
 //!
 //! Code map:
 //! - [`module`]: LLVM context, target machine, optimisation, object emission, LLVM diagnostics;
@@ -56,7 +57,8 @@ pub struct BackendOptions {
 }
 
 /// A compiled program: the BPF ELF object (BTF-defined maps in `.maps`, one program per attach
-/// site, named `ir::abi::program_symbol(probe, site)`), ready for libbpf.
+/// site or shared uprobe group, named `ir::abi::program_symbol(probe, program_site)`), ready
+/// for libbpf.
 #[derive(Clone, Debug)]
 pub struct CompiledObject {
     /// The ELF bytes.

@@ -86,6 +86,9 @@ fn build_in(
     let mut scratch = 8u32;
     for (pi, p) in program.probes.iter().enumerate() {
         for si in 0..p.attach.len() {
+            if ir::abi::program_site(p, si) != si {
+                continue;
+            }
             match probe::generate(context, &module, &maps, program, opts, (pi, si), (&dib, cu)) {
                 Ok(used) => {
                     if used > MAX_SCRATCH_BYTES {

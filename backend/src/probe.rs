@@ -2,6 +2,7 @@
 //! prologue (scratch lookup, syscall filter), the predicate around the body, and `return 0`.
 
 use crate::func::{CgError, CtxKind, FnGen, Place, R};
+use crate::helpers::Helper;
 use crate::maps::Maps;
 use crate::BackendOptions;
 use inkwell::context::Context;
@@ -229,6 +230,9 @@ impl<'ctx> FnGen<'_, 'ctx> {
         }
         self.probe_value = Some(match &site.point {
             AttachPoint::SyscallSet { syscalls, .. } => self.syscall_filter(pi, si, syscalls)?,
+            _ if abi::program_is_shared(self.probe, si) => self
+                .call(Helper::GetAttachCookie, &[self.ctx_ptr.into()])?
+                .into_int_value(),
             _ => self.u64c(u64::from(site.probe_name)),
         });
         Ok(())

@@ -225,6 +225,45 @@ pub fn program_symbol(probe: usize, site: usize) -> String {
     format!("p{probe}_{site}")
 }
 
+/// Whether `point` is a uprobe (`Some(false)`) or a uretprobe (`Some(true)`).
+fn uprobe_kind(point: &crate::AttachPoint) -> Option<bool> {
+    match point {
+        crate::AttachPoint::Uprobe { .. } => Some(false),
+        crate::AttachPoint::Uretprobe { .. } => Some(true),
+        _ => None,
+    }
+}
+
+/// The attach site whose BPF program serves site `site` of `probe`: the uprobes of one probe
+/// (and its uretprobes) share the program of the first of them, attached once per site, so
+/// that `uprobe:libc:*` compiles and loads one program rather than thousands. Every other site
+/// has its own program.
+pub fn program_site(probe: &crate::Probe, site: usize) -> usize {
+    let Some(kind) = probe.attach.get(site).and_then(|s| uprobe_kind(&s.point)) else {
+        return site;
+    };
+    probe
+        .attach
+        .iter()
+        .position(|s| uprobe_kind(&s.point) == Some(kind))
+        .unwrap_or(site)
+}
+
+/// Whether the program of site `site` of `probe` serves several sites ([`program_site`]); it
+/// then reads the `probe` value (the site's probe name index) from its attach cookie, which
+/// the runtime sets to [`crate::AttachSite::probe_name`].
+pub fn program_is_shared(probe: &crate::Probe, site: usize) -> bool {
+    let Some(kind) = probe.attach.get(site).and_then(|s| uprobe_kind(&s.point)) else {
+        return false;
+    };
+    probe
+        .attach
+        .iter()
+        .filter(|s| uprobe_kind(&s.point) == Some(kind))
+        .count()
+        > 1
+}
+
 /// Layout of an action's arguments in a ring buffer record, relative to the payload start.
 pub fn event_layout(args: &[Type]) -> StructLayout {
     StructLayout::of(args.iter())

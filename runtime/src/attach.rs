@@ -12,9 +12,14 @@ use crate::tracefs;
 /// The message for kprobes on a kernel built without them.
 pub const NO_KPROBES: &str = "kprobes are not available on this kernel (no kprobe_events)";
 
-/// Attaches `prog` at `point`; returns the links (several for per-CPU perf events). The error is
+/// Attaches `prog` at `point` (uprobes with attach cookie `cookie`, the `probe` value of a
+/// shared program); returns the links (several for per-CPU perf events). The error is
 /// a complete sentence naming the attach point and the missing facility when known.
-pub fn attach(prog: &ProgramMut<'_>, point: &AttachPoint) -> Result<Vec<Link>, String> {
+pub fn attach(
+    prog: &ProgramMut<'_>,
+    point: &AttachPoint,
+    cookie: u64,
+) -> Result<Vec<Link>, String> {
     let fail = |e: libbpf_rs::Error| format!("cannot attach {point}: {}", describe(&e));
     match point {
         // The runtime runs these itself (BPF_PROG_TEST_RUN).
@@ -72,14 +77,34 @@ pub fn attach(prog: &ProgramMut<'_>, point: &AttachPoint) -> Result<Vec<Link>, S
             if !Path::new(binary).exists() {
                 return Err(format!("cannot attach {point}: {binary} does not exist"));
             }
+            let retprobe = matches!(point, AttachPoint::Uretprobe { .. });
             let opts = UprobeOpts {
-                retprobe: matches!(point, AttachPoint::Uretprobe { .. }),
+                retprobe,
+                cookie,
                 func_name: symbol.clone(),
                 ..Default::default()
             };
-            Ok(vec![prog
-                .attach_uprobe_with_opts(-1, binary, *offset as usize, opts)
-                .map_err(fail)?])
+            match prog.attach_uprobe_with_opts(-1, binary, *offset as usize, opts) {
+                Ok(link) => Ok(vec![link]),
+                // libbpf's symbol lookup misses some functions (versioned GNU_IFUNC symbols
+                // such as glibc's strcasecmp): find the file offset ourselves and retry.
+                Err(e) => {
+                    let Some(at) = symbol.as_deref().and_then(|s| {
+                        ir::catalog::symbols::elf_function_file_offset(Path::new(binary), s).ok()
+                    }) else {
+                        return Err(fail(e));
+                    };
+                    let opts = UprobeOpts {
+                        retprobe,
+                        cookie,
+                        func_name: None,
+                        ..Default::default()
+                    };
+                    Ok(vec![prog
+                        .attach_uprobe_with_opts(-1, binary, (at + offset) as usize, opts)
+                        .map_err(fail)?])
+                }
+            }
         }
         AttachPoint::Usdt {
             binary,

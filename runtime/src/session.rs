@@ -916,7 +916,7 @@ fn attach_site<'p>(
 ) -> Result<(), RuntimeError> {
     let prog = find_prog(obj, symbol, &site.point).map_err(|e| e.at(site.span))?;
     load::take_libbpf_log();
-    match attach::attach(&prog, &site.point) {
+    match attach::attach(&prog, &site.point, u64::from(site.probe_name)) {
         Ok(l) => {
             if matches!(site.point, AttachPoint::Iter { .. }) {
                 iterators.extend((0..l.len()).map(|i| (links.len() + i, &site.point)));
@@ -1046,7 +1046,7 @@ pub fn run_timed(
     for (p, probe) in program.probes.iter().enumerate() {
         for (s, site) in probe.attach.iter().enumerate() {
             count += site.point.probe_count();
-            let symbol = abi::program_symbol(p, s);
+            let symbol = abi::program_symbol(p, abi::program_site(probe, s));
             match site.point {
                 AttachPoint::Begin => begins.push((symbol, &site.point)),
                 AttachPoint::End => ends.push((symbol, &site.point)),

@@ -633,7 +633,7 @@ fn stopped_probes_record_nothing() {
         .progs_mut()
         .find(|p| p.name().to_str() == Some(symbol.as_str()))
         .unwrap_or_else(|| panic!("no program {symbol}"));
-    let links = runtime::attach::attach(&prog, &program.probes[0].attach[0].point)
+    let links = runtime::attach::attach(&prog, &program.probes[0].attach[0].point, 0)
         .unwrap_or_else(|e| panic!("attach: {e}"));
     getppid_times(2);
     runtime::maps::stop_probes(&obj).unwrap_or_else(|e| panic!("stop: {e}"));

@@ -165,6 +165,39 @@ pub fn elf_functions(path: &Path) -> Result<Vec<String>, CatalogError> {
     Ok(names.into_iter().collect())
 }
 
+/// The file offset (what a uprobe attaches at) of function symbol `name` of the ELF file at
+/// `path`, matched without its symbol version (`strcasecmp@@GLIBC_2.2.5`), `GNU_IFUNC` symbols
+/// included: the symbol's address mapped through the loadable segment that holds it.
+pub fn elf_function_file_offset(path: &Path, name: &str) -> Result<u64, CatalogError> {
+    use object::{Object, ObjectSegment, ObjectSymbol, SymbolKind};
+    let data = std::fs::read(path).map_err(|e| CatalogError::io(path, &e))?;
+    let file = object::File::parse(&*data).map_err(|e| CatalogError::Parse {
+        path: path.to_path_buf(),
+        message: format!("not an ELF file: {e}"),
+    })?;
+    let address = file
+        .symbols()
+        .chain(file.dynamic_symbols())
+        .filter(|s| s.kind() == SymbolKind::Text && !s.is_undefined())
+        .find(|s| s.name().is_ok_and(|n| n.split('@').next() == Some(name)))
+        .map(|s| s.address())
+        .ok_or_else(|| CatalogError::NotFound {
+            what: format!("function '{name}' in {}", path.display()),
+        })?;
+    file.segments()
+        .find_map(|seg| {
+            let (start, size) = seg.file_range();
+            let inside = address >= seg.address() && address - seg.address() < size;
+            inside.then(|| start + (address - seg.address()))
+        })
+        .ok_or_else(|| CatalogError::NotFound {
+            what: format!(
+                "the segment holding '{name}' (address {address:#x}) in {}",
+                path.display()
+            ),
+        })
+}
+
 /// A C++ symbol's demangled name without its parameter list (`_ZN2ns4funcEi` -> `ns::func`), and
 /// the full demangled text (`ns::func(int)`); `None` for names that are not mangled C++.
 pub fn demangle_cpp(symbol: &str) -> Option<(String, String)> {
@@ -214,6 +247,22 @@ mod tests {
         assert!(find_in_kallsyms(text.as_bytes(), "vfs").is_err());
         // Hidden addresses (kptr_restrict) are not addresses.
         assert!(find_in_kallsyms("0000000000000000 T x\n".as_bytes(), "x").is_err());
+    }
+
+    #[test]
+    fn ifunc_symbols_have_file_offsets() {
+        // glibc's strcasecmp is a versioned GNU_IFUNC symbol (libbpf's own lookup misses it).
+        let libc = Path::new("/lib/x86_64-linux-gnu/libc.so.6");
+        if !libc.exists() {
+            return;
+        }
+        let off = elf_function_file_offset(libc, "strcasecmp").expect("strcasecmp");
+        assert!(off > 0);
+        assert_eq!(
+            elf_function_file_offset(libc, "strcasecmp"),
+            elf_function_file_offset(libc, "strcasecmp"),
+        );
+        assert!(elf_function_file_offset(libc, "no_such_function_oxt").is_err());
     }
 
     #[test]
