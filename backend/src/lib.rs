@@ -36,6 +36,7 @@ mod mapops;
 mod maps;
 mod module;
 mod probe;
+mod scratchmem;
 mod stacks;
 mod stmt;
 mod strbuild;

@@ -357,6 +357,8 @@ impl<'ctx> FnGen<'_, 'ctx> {
             | Function::Buf
             | Function::Signal { .. } => self.call_function_more(f, args, e),
             Function::Unreadable { space } => self.unreadable(space, args, e),
+            Function::Alloca { size } => self.alloca(size, e),
+            Function::Bcopy { space, size } => self.bcopy(space, size, args, e),
             Function::StrFindByte { .. }
             | Function::StrFindSet { .. }
             | Function::StrRstr

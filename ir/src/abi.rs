@@ -116,6 +116,8 @@ pub const DTRACEFLT_BADALIGN: u64 = 2;
 pub const DTRACEFLT_ILLOP: u64 = 3;
 /// Division or remainder by zero.
 pub const DTRACEFLT_DIVZERO: u64 = 4;
+/// Out of scratch space (`alloca`).
+pub const DTRACEFLT_NOSCRATCH: u64 = 5;
 
 /// DTrace's text for a fault code, as in its error message.
 pub fn fault_text(code: u64) -> &'static str {
@@ -124,7 +126,7 @@ pub fn fault_text(code: u64) -> &'static str {
         DTRACEFLT_BADALIGN => "invalid alignment",
         DTRACEFLT_ILLOP => "illegal operation",
         DTRACEFLT_DIVZERO => "divide-by-zero",
-        5 => "out of scratch space",
+        DTRACEFLT_NOSCRATCH => "out of scratch space",
         6 => "invalid kernel access",
         7 => "invalid user access",
         8 => "tuple stack overflow",

@@ -215,6 +215,23 @@ pub enum Function {
         /// Kernel or user memory.
         space: AddrSpace,
     },
+    /// D's `alloca(size)`: the address (uint64) of `size` zeroed bytes of this call's own region
+    /// of the per-CPU scratch entry, ordinary kernel memory that reads through the kernel space.
+    /// No arguments.
+    Alloca {
+        /// The region's size in bytes (at least 1).
+        size: u32,
+    },
+    /// D's `bcopy(src, dst, size)`: copies `size` bytes from `args[0]` (in `space`) to `args[1]`
+    /// (both uint64), which must lie in the per-CPU scratch entry the program's `Alloca`s
+    /// carve up; true (bool) when it does not, and nothing is copied. A source that cannot be
+    /// read leaves zeroes.
+    Bcopy {
+        /// Where the source is.
+        space: AddrSpace,
+        /// Bytes to copy (at least 1).
+        size: u32,
+    },
     /// Up to `args[2]` bytes of the string `args[0]` starting at byte `args[1]` (both int64),
     /// stopping at its NUL, as a string of `ty`'s size; a start outside the string or a count
     /// below 1 gives the empty string (D's `substr`, and the tails of `strchr`, `strstr`, ...).

@@ -18,6 +18,7 @@ const KNOWN: &[&str] = &[
     "normalize",
     "denormalize",
     "setopt",
+    "bcopy",
     "count",
     "sum",
     "avg",
@@ -31,9 +32,7 @@ const KNOWN: &[&str] = &[
 
 /// D subroutines and actions that later issues will lower.
 const LATER: &[&str] = &[
-    "alloca",
     "basename",
-    "bcopy",
     "breakpoint",
     "chill",
     "cleanpath",
@@ -673,6 +672,12 @@ impl Lowerer<'_> {
                     out.push(Stmt::new(StmtKind::Expr(x), span));
                 }
             }
+            "alloca" => {
+                if let Some(x) = self.alloca(args, span) {
+                    out.push(Stmt::new(StmtKind::Expr(x), span));
+                }
+            }
+            "bcopy" => self.bcopy(args, span, out),
             "count" | "sum" | "avg" | "min" | "max" | "stddev" | "quantize" | "lquantize"
             | "llquantize" => self.error(
                 span,

@@ -304,6 +304,7 @@ impl Lowerer<'_> {
                 ))
             }
             ast::ExprKind::Call { func, args } if func.name == "copyin" => self.copyin(args, span),
+            ast::ExprKind::Call { func, args } if func.name == "alloca" => self.alloca(args, span),
             ast::ExprKind::Call { func, args } if func.name == "speculation" => {
                 self.speculation_expr(args, span)
             }

@@ -17,6 +17,7 @@ mod expr;
 mod faults;
 mod options;
 mod probes;
+mod scratch;
 mod spec;
 mod stmt;
 mod subr;
