@@ -19,6 +19,7 @@ const KNOWN: &[&str] = &[
     "denormalize",
     "setopt",
     "bcopy",
+    "copyinto",
     "count",
     "sum",
     "avg",
@@ -38,7 +39,6 @@ const LATER: &[&str] = &[
     "cleanpath",
     "commit",
     "copyinstr",
-    "copyinto",
     "copyout",
     "copyoutstr",
     "d_path",
@@ -678,6 +678,7 @@ impl Lowerer<'_> {
                 }
             }
             "bcopy" => self.bcopy(args, span, out),
+            "copyinto" => self.copyinto(args, span, out),
             "count" | "sum" | "avg" | "min" | "max" | "stddev" | "quantize" | "lquantize"
             | "llquantize" => self.error(
                 span,

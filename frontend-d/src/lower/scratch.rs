@@ -91,21 +91,47 @@ impl Lowerer<'_> {
     /// into user memory, kernel memory otherwise) into alloca'd memory at `dst`; a destination
     /// outside it, or a source that cannot be read, is the `invalid address` fault.
     pub(crate) fn bcopy(&mut self, args: &[ast::Expr], span: Span, out: &mut Vec<Stmt>) {
-        if !self.scratch_arity("bcopy", args, 3, span) {
+        self.copy_to_scratch("bcopy", args, [0, 1, 2], None, span, out);
+    }
+
+    /// `copyinto(src, size, dst)`: `bcopy` from user memory.
+    pub(crate) fn copyinto(&mut self, args: &[ast::Expr], span: Span, out: &mut Vec<Stmt>) {
+        self.copy_to_scratch(
+            "copyinto",
+            args,
+            [0, 2, 1],
+            Some(AddrSpace::User),
+            span,
+            out,
+        );
+    }
+
+    /// `bcopy`/`copyinto`: `at` gives the argument indexes of the source, the destination and
+    /// the size; `from` forces the source's address space.
+    fn copy_to_scratch(
+        &mut self,
+        name: &str,
+        args: &[ast::Expr],
+        at: [usize; 3],
+        from: Option<AddrSpace>,
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) {
+        if !self.scratch_arity(name, args, 3, span) {
             return;
         }
-        let src = self.expr(&args[0]);
-        let dst = self.expr(&args[1]);
-        let size = self.scratch_size("bcopy", 3, &args[2]);
+        let src = self.expr(&args[at[0]]);
+        let dst = self.expr(&args[at[1]]);
+        let size = self.scratch_size(name, at[2] + 1, &args[at[2]]);
         let (Some(src), Some(dst), Some(size)) = (src, dst, size) else {
             return;
         };
-        for (i, x) in [&src, &dst].into_iter().enumerate() {
+        for (i, x) in [(at[0], &src), (at[1], &dst)] {
             if !(x.ty.is_integer() || matches!(x.ty, Type::Ptr { .. })) {
                 self.error(
                     x.span,
                     format!(
-                        "bcopy( ) argument #{} is incompatible with prototype:\n\tprototype: void *\n\t argument: {}",
+                        "{name}( ) argument #{} is incompatible with prototype:\n\tprototype: void *\n\t argument: {}",
                         i + 1,
                         super::types::d_name(&x.ty)
                     ),
@@ -116,9 +142,10 @@ impl Lowerer<'_> {
         if size == 0 {
             return;
         }
-        let space = match &src.ty {
-            Type::Ptr { space, .. } => *space,
-            _ => AddrSpace::Kernel,
+        let space = match (from, &src.ty) {
+            (Some(s), _) => s,
+            (None, Type::Ptr { space, .. }) => *space,
+            (None, _) => AddrSpace::Kernel,
         };
         // Larger than any alloca'd region: the destination check fails.
         let size = size.min(u64::from(ALLOCA_MAX) + 1) as u32;
