@@ -437,40 +437,21 @@ pub fn split_hist_key<'a>(decl: &MapDecl, key: &'a [u8]) -> Result<(&'a [u8], u6
     Ok((user_bytes, read_u64(key, bucket_off as usize)?))
 }
 
+/// bpftrace's hist/lhist: the entries grouped by user key, with bucket counts summed over CPUs.
+/// Keys whose buckets are all zero are left out.
 fn histogram(
     decl: &MapDecl,
     raw: &[RawEntry],
     probe_names: &[String],
 ) -> Result<Vec<(Option<Value>, Buckets)>, DecodeError> {
-    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut groups: Vec<(Vec<u8>, Buckets)> = Vec::new();
-    for (k, slots) in raw {
-        let (user, bucket) = split_hist_key(decl, k)?;
+    let sum = |slots: &[Vec<u8>]| -> Result<u64, DecodeError> {
         let mut count = 0u64;
         for s in slots {
             count = count.wrapping_add(read_u64(s, 0)?);
         }
-        let g = *index.entry(user.to_vec()).or_insert_with(|| {
-            groups.push((user.to_vec(), Vec::new()));
-            groups.len() - 1
-        });
-        if count != 0 {
-            groups[g].1.push((bucket, count));
-        }
-    }
-    let mut out = Vec::with_capacity(groups.len());
-    for (user, mut buckets) in groups {
-        if buckets.is_empty() {
-            continue;
-        }
-        buckets.sort_unstable();
-        let key = match &decl.key {
-            None => None,
-            Some(t) => Some(decode_value(t, &user, probe_names)?),
-        };
-        out.push((key, buckets));
-    }
-    Ok(out)
+        Ok(count)
+    };
+    bucket_groups(decl, raw, probe_names, sum, false)
 }
 
 /// D's quantize family: the entries grouped by user key, with signed bucket counts summed over
@@ -480,24 +461,50 @@ fn distribution(
     raw: &[RawEntry],
     probe_names: &[String],
 ) -> Result<Vec<(Option<Value>, DistBuckets)>, DecodeError> {
-    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut groups: Vec<(Vec<u8>, DistBuckets)> = Vec::new();
-    for (k, slots) in raw {
-        let (user, bucket) = split_hist_key(decl, k)?;
+    let sum = |slots: &[Vec<u8>]| -> Result<i64, DecodeError> {
         let mut count = 0i64;
         for s in slots {
             count = count.wrapping_add(i64_at(s, 0)?);
         }
+        Ok(count)
+    };
+    bucket_groups(decl, raw, probe_names, sum, true)
+}
+
+/// Bucketed entries by decoded user key: each key's `(bucket, count)` pairs.
+type Grouped<C> = Vec<(Option<Value>, KeyBuckets<C>)>;
+
+/// One key's `(bucket, count)` pairs.
+type KeyBuckets<C> = Vec<(u64, C)>;
+
+/// Groups bucketed entries by user key in first-seen order: `sum` combines one bucket's per-CPU
+/// slots, zero buckets are dropped, buckets are sorted, and keys left without buckets are kept
+/// only when `keep_empty`.
+fn bucket_groups<C: Copy + Default + Ord>(
+    decl: &MapDecl,
+    raw: &[RawEntry],
+    probe_names: &[String],
+    sum: impl Fn(&[Vec<u8>]) -> Result<C, DecodeError>,
+    keep_empty: bool,
+) -> Result<Grouped<C>, DecodeError> {
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut groups: Vec<(Vec<u8>, KeyBuckets<C>)> = Vec::new();
+    for (k, slots) in raw {
+        let (user, bucket) = split_hist_key(decl, k)?;
+        let count = sum(slots)?;
         let g = *index.entry(user.to_vec()).or_insert_with(|| {
             groups.push((user.to_vec(), Vec::new()));
             groups.len() - 1
         });
-        if count != 0 {
+        if count != C::default() {
             groups[g].1.push((bucket, count));
         }
     }
     let mut out = Vec::with_capacity(groups.len());
     for (user, mut buckets) in groups {
+        if buckets.is_empty() && !keep_empty {
+            continue;
+        }
         buckets.sort_unstable();
         let key = match &decl.key {
             None => None,
