@@ -41,6 +41,54 @@ fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// A running oxtrace (notify line on) that has attached its probes.
+struct Tracer {
+    child: std::process::Child,
+    stdout: BufReader<std::process::ChildStdout>,
+    /// What it printed before the notify line.
+    before: String,
+}
+
+/// Starts oxtrace with `args` and waits until it has attached.
+fn start_tracer(args: &[&str]) -> Tracer {
+    let mut child = Command::new(oxtrace())
+        .args(args)
+        .env("__BPFTRACE_NOTIFY_PROBES_ATTACHED", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn oxtrace");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let before = wait_attached(&mut stdout);
+    Tracer {
+        child,
+        stdout,
+        before,
+    }
+}
+
+impl Tracer {
+    /// Waits for oxtrace to exit by itself (it follows a `-p`/`-c` process), asserts success,
+    /// and returns its whole stdout without the notify line. The 20 s bound is a liveness check.
+    fn output_once_exited(mut self) -> String {
+        let start = Instant::now();
+        let status = loop {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                break s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "oxtrace did not exit after the traced process"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut rest = String::new();
+        let _ = self.stdout.read_to_string(&mut rest);
+        assert!(status.success());
+        self.before + &rest
+    }
+}
+
 /// Reads stdout up to the notify line (printed once probes are attached and BEGIN ran); returns
 /// what came before it.
 fn wait_attached(stdout: &mut impl BufRead) -> String {
@@ -103,21 +151,13 @@ fn dash_p_filters_every_probe_and_exits_with_the_process() {
         .spawn()
         .expect("spawn workload");
     let pid = traced.id().to_string();
-    let mut tracer = Command::new(oxtrace())
-        .args([
-            "-p",
-            &pid,
-            "-e",
-            "BEGIN { printf(\"begin\\n\"); } \
+    let tracer = start_tracer(&[
+        "-p",
+        &pid,
+        "-e",
+        "BEGIN { printf(\"begin\\n\"); } \
              tracepoint:syscalls:sys_enter_getppid /comm == \"oxtwl\"/ { @[pid] = count(); }",
-        ])
-        .env("__BPFTRACE_NOTIFY_PROBES_ATTACHED", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn oxtrace");
-    let mut stdout = BufReader::new(tracer.stdout.take().expect("stdout"));
-    let before = wait_attached(&mut stdout);
+    ]);
     let other = Command::new(workload())
         .args(["getppid", "5"])
         .status()
@@ -125,21 +165,10 @@ fn dash_p_filters_every_probe_and_exits_with_the_process() {
     assert!(other.success());
     let _ = traced.wait();
     // oxtrace exits by itself once the traced process is gone.
-    let start = Instant::now();
-    let status = loop {
-        if let Ok(Some(s)) = tracer.try_wait() {
-            break s;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "oxtrace did not exit after the traced process"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let mut rest = String::new();
-    let _ = stdout.read_to_string(&mut rest);
-    assert!(status.success());
-    assert_eq!(before + &rest, format!("begin\n\n\n@[{pid}]: 4\n"));
+    assert_eq!(
+        tracer.output_once_exited(),
+        format!("begin\n\n\n@[{pid}]: 4\n")
+    );
 }
 
 #[test]
@@ -342,37 +371,16 @@ fn usdt_with_dash_p_finds_the_probe_in_the_process() {
     // `usdt::NAME` with -p: the binary is found through /proc/PID/maps.
     let held = held_workload(&["usdt", "2", "usdt-guarded", "1"]);
     let pid = held.id().to_string();
-    let mut tracer = Command::new(oxtrace())
-        .args([
-            "-p",
-            &pid,
-            "-e",
-            "usdt::step { printf(\"%d %d\\n\", arg0, arg3); } \
+    let tracer = start_tracer(&[
+        "-p",
+        &pid,
+        "-e",
+        "usdt::step { printf(\"%d %d\\n\", arg0, arg3); } \
              usdt:*:oxtwl:guarded { printf(\"guarded %d\\n\", arg0); }",
-        ])
-        .env("__BPFTRACE_NOTIFY_PROBES_ATTACHED", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn oxtrace");
-    let mut stdout = BufReader::new(tracer.stdout.take().expect("stdout"));
-    let before = wait_attached(&mut stdout);
+    ]);
     release(held);
-    let start = Instant::now();
-    let status = loop {
-        if let Ok(Some(s)) = tracer.try_wait() {
-            break s;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "oxtrace did not exit after the traced process"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let mut rest = String::new();
-    let _ = stdout.read_to_string(&mut rest);
-    assert!(status.success());
-    assert_eq!(before + &rest, "-1 7\n-2 14\nguarded 1\n\n\n");
+    // oxtrace exits by itself once the traced process is gone.
+    assert_eq!(tracer.output_once_exited(), "-1 7\n-2 14\nguarded 1\n\n\n");
 }
 
 #[test]
@@ -556,39 +564,18 @@ fn watchpoint_counts_writes_to_a_variable_of_the_process() {
         .read_line(&mut addr)
         .expect("read the address");
     let pid = held.id().to_string();
-    let mut tracer = Command::new(oxtrace())
-        .args([
-            "-p",
-            &pid,
-            "-e",
-            &format!(
-                "watchpoint:{}:8:w {{ @writes[comm] = count(); }}",
-                addr.trim()
-            ),
-        ])
-        .env("__BPFTRACE_NOTIFY_PROBES_ATTACHED", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn oxtrace");
-    let mut stdout = BufReader::new(tracer.stdout.take().expect("stdout"));
-    let before = wait_attached(&mut stdout);
+    let tracer = start_tracer(&[
+        "-p",
+        &pid,
+        "-e",
+        &format!(
+            "watchpoint:{}:8:w {{ @writes[comm] = count(); }}",
+            addr.trim()
+        ),
+    ]);
     release(held);
-    let start = Instant::now();
-    let status = loop {
-        if let Ok(Some(s)) = tracer.try_wait() {
-            break s;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "oxtrace did not exit after the traced process"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let mut rest = String::new();
-    let _ = stdout.read_to_string(&mut rest);
-    assert!(status.success());
-    assert_eq!(before + &rest, "\n\n@writes[oxtwl]: 3\n");
+    // oxtrace exits by itself once the traced process is gone.
+    assert_eq!(tracer.output_once_exited(), "\n\n@writes[oxtwl]: 3\n");
 }
 
 #[test]
