@@ -42,27 +42,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
         self.b.build_conditional_branch(null, lost, fill)?;
 
         self.b.position_at_end(lost);
-        let key = self.stack(8)?;
-        self.b
-            .build_store(key.ptr, self.cx.i32_type().const_zero())?;
-        let counter = self
-            .call(
-                Helper::MapLookupElem,
-                &[self.maps.lost().into(), key.ptr.into()],
-            )?
-            .into_pointer_value();
-        let bump = self.block("lost_bump");
-        let null = self.b.build_is_null(counter, "nolost")?;
-        self.b.build_conditional_branch(null, done, bump)?;
-        self.b.position_at_end(bump);
-        let c = Place {
-            ptr: counter,
-            align: 8,
-        };
-        let n = self.load(c, &Type::U64)?;
-        let n = self.b.build_int_add(n, self.u64c(1), "lost")?;
-        self.store(c, &Type::U64, n)?;
-        self.b.build_unconditional_branch(done)?;
+        self.bump_counter(self.maps.lost(), 0, done)?;
 
         self.b.position_at_end(fill);
         let rec = Place { ptr: rec, align: 8 };

@@ -3,6 +3,7 @@
 
 use crate::func::{error, unsupported, FnGen, Place, R};
 use crate::helpers::Helper;
+use inkwell::basic_block::BasicBlock;
 use inkwell::values::{IntValue, PointerValue};
 use inkwell::IntPredicate;
 use ir::{abi, Expr, MapDecl, MapId, MapKind, Span, Type};
@@ -113,20 +114,30 @@ impl<'ctx> FnGen<'_, 'ctx> {
 
     /// Adds one to this CPU's drop counter `slot` of [`abi::DROPS_MAP`].
     pub(crate) fn count_drop(&mut self, slot: u32) -> R<()> {
+        let done = self.block("drop_end");
+        self.bump_counter(self.maps.drops(), slot, done)?;
+        self.b.position_at_end(done);
+        Ok(())
+    }
+
+    /// Adds 1 to entry `slot` of `map`, an array of `u64` counters (per-CPU: no atomics), then
+    /// branches to `done` (also when the lookup fails). Used for lost events and DTrace's drops.
+    pub(crate) fn bump_counter(
+        &mut self,
+        map: PointerValue<'ctx>,
+        slot: u32,
+        done: BasicBlock<'ctx>,
+    ) -> R<()> {
         let key = self.stack(8)?;
         self.b.build_store(
             key.ptr,
             self.cx.i32_type().const_int(u64::from(slot), false),
         )?;
         let counter = self
-            .call(
-                Helper::MapLookupElem,
-                &[self.maps.drops().into(), key.ptr.into()],
-            )?
+            .call(Helper::MapLookupElem, &[map.into(), key.ptr.into()])?
             .into_pointer_value();
-        let bump = self.block("drop_bump");
-        let done = self.block("drop_end");
-        let null = self.b.build_is_null(counter, "nodrops")?;
+        let bump = self.block("counter_bump");
+        let null = self.b.build_is_null(counter, "nocounter")?;
         self.b.build_conditional_branch(null, done, bump)?;
         self.b.position_at_end(bump);
         let c = Place {
@@ -134,10 +145,9 @@ impl<'ctx> FnGen<'_, 'ctx> {
             align: 8,
         };
         let n = self.load(c, &Type::U64)?;
-        let n = self.b.build_int_add(n, self.u64c(1), "drops")?;
+        let n = self.b.build_int_add(n, self.u64c(1), "counter")?;
         self.store(c, &Type::U64, n)?;
         self.b.build_unconditional_branch(done)?;
-        self.b.position_at_end(done);
         Ok(())
     }
 
