@@ -172,37 +172,51 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// Loads every `*.bt` and `*.d` in `dir`, sorted by name. `OXTRACE_CASES=a,b` keeps only the named cases.
-pub fn load_cases(dir: &Path) -> Vec<Result<Case, (String, String)>> {
+/// The files of `dir` with one of `extensions`, sorted, as (file stem, path); with
+/// `OXTRACE_CASES=a,b` only those whose stem is named.
+pub fn selected_files(dir: &Path, extensions: &[&str]) -> Vec<(String, PathBuf)> {
     let filter: Option<Vec<String>> = std::env::var("OXTRACE_CASES")
         .ok()
         .map(|s| s.split(',').map(|x| x.trim().to_string()).collect());
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot read corpus directory {}: {e}", dir.display()))
         .map(|e| e.expect("readdir").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "bt" || x == "d"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| extensions.iter().any(|e| x == *e))
+        })
         .collect();
     paths.sort();
     paths
         .into_iter()
-        .filter_map(|path| {
-            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            if filter.as_ref().is_some_and(|f| !f.contains(&name)) {
-                return None;
-            }
+        .map(|path| {
+            (
+                path.file_stem().unwrap().to_string_lossy().into_owned(),
+                path,
+            )
+        })
+        .filter(|(name, _)| filter.as_ref().is_none_or(|f| f.contains(name)))
+        .collect()
+}
+
+pub fn load_cases(dir: &Path) -> Vec<Result<Case, (String, String)>> {
+    selected_files(dir, &["bt", "d"])
+        .into_iter()
+        .map(|(name, path)| {
             let source = std::fs::read_to_string(&path).expect("read corpus file");
             let header = match parse_header(&source) {
                 Ok(h) => h,
-                Err(e) => return Some(Err((name, e))),
+                Err(e) => return Err((name, e)),
             };
             let read = |ext: &str| std::fs::read_to_string(path.with_extension(ext)).ok();
-            Some(Ok(Case {
+            Ok(Case {
                 expected_out: read("out"),
                 expected_err: read("err"),
                 name,
                 path,
                 source,
                 header,
-            }))
+            })
         })
         .collect()
 }

@@ -123,34 +123,19 @@ pub fn parse_spec(name: &str, tool: &Path, source: &str, spec: &str) -> Result<T
 /// Loads every `corpus/tools/NAME.bt` with its `NAME.test` and `NAME.out`, sorted by name.
 /// `OXTRACE_CASES=a,b` keeps only the named tools.
 pub fn load(dir: &Path) -> Vec<Result<ToolTest, (String, String)>> {
-    let filter: Option<Vec<String>> = std::env::var("OXTRACE_CASES")
-        .ok()
-        .map(|s| s.split(',').map(|x| x.trim().to_string()).collect());
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|e| e.expect("readdir").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "bt"))
-        .collect();
-    paths.sort();
-    paths
+    super::selected_files(dir, &["bt"])
         .into_iter()
-        .filter_map(|path| {
-            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            if filter.as_ref().is_some_and(|f| !f.contains(&name)) {
-                return None;
-            }
+        .map(|(name, path)| {
             let source = std::fs::read_to_string(&path).expect("read tool");
             let Ok(spec) = std::fs::read_to_string(path.with_extension("test")) else {
-                return Some(Err((name.clone(), format!("{name}.test is missing"))));
+                return Err((name.clone(), format!("{name}.test is missing")));
             };
-            Some(
-                parse_spec(&name, &path, &source, &spec)
-                    .map(|mut t| {
-                        t.expected_out = std::fs::read_to_string(path.with_extension("out")).ok();
-                        t
-                    })
-                    .map_err(|e| (name, e)),
-            )
+            parse_spec(&name, &path, &source, &spec)
+                .map(|mut t| {
+                    t.expected_out = std::fs::read_to_string(path.with_extension("out")).ok();
+                    t
+                })
+                .map_err(|e| (name, e))
         })
         .collect()
 }
