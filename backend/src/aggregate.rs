@@ -506,19 +506,7 @@ impl<'ctx> FnGen<'_, 'ctx> {
         levels: u32,
     ) -> R<IntValue<'ctx>> {
         let top = base.saturating_add(i64::from(levels).saturating_mul(step.max(1)));
-        let b = &self.b;
-        let i64t = self.i64t();
-        let c = |x: i64| i64t.const_int(x as u64, true);
-        let below = b.build_int_compare(IntPredicate::SLT, v, c(base), "below")?;
-        let above = b.build_int_compare(IntPredicate::SGE, v, c(top), "above")?;
-        let rel = b.build_int_sub(v, c(base), "rel")?;
-        // Inside the range rel >= 0, so unsigned division is exact.
-        let q = b.build_int_unsigned_div(rel, c(step.max(1)), "q")?;
-        let inside = b.build_int_add(q, c(1), "inside")?;
-        let idx = b
-            .build_select(above, c(i64::from(levels) + 1), inside, "idx")?
-            .into_int_value();
-        Ok(b.build_select(below, c(0), idx, "idx")?.into_int_value())
+        self.linear_index(v, base, top, step, i64::from(levels) + 1)
     }
 
     /// `ir::abi::llquantize_index(v, factor, low, high, steps)` in BPF: one candidate bucket per
@@ -581,17 +569,33 @@ impl<'ctx> FnGen<'_, 'ctx> {
         max: i64,
         step: i64,
     ) -> R<IntValue<'ctx>> {
+        let overflow = abi::lhist_buckets(min, max, step) as i64 + 1;
+        self.linear_index(v, min, max, step, overflow)
+    }
+
+    /// The bucket of `v` in linear buckets of `step` from `lo` (inclusive) to `hi` (exclusive):
+    /// 0 below `lo`, `overflow` from `hi` on, else `(v - lo) / step + 1`. Shared by bpftrace's
+    /// lhist and D's lquantize (their `ir::abi` index functions say where they differ).
+    fn linear_index(
+        &mut self,
+        v: IntValue<'ctx>,
+        lo: i64,
+        hi: i64,
+        step: i64,
+        overflow: i64,
+    ) -> R<IntValue<'ctx>> {
         let b = &self.b;
         let i64t = self.i64t();
         let c = |x: i64| i64t.const_int(x as u64, true);
-        let below = b.build_int_compare(IntPredicate::SLT, v, c(min), "below")?;
-        let above = b.build_int_compare(IntPredicate::SGE, v, c(max), "above")?;
-        let rel = b.build_int_sub(v, c(min), "rel")?;
+        let below = b.build_int_compare(IntPredicate::SLT, v, c(lo), "below")?;
+        let above = b.build_int_compare(IntPredicate::SGE, v, c(hi), "above")?;
+        let rel = b.build_int_sub(v, c(lo), "rel")?;
         // Inside the range rel >= 0, so unsigned division is exact.
         let q = b.build_int_unsigned_div(rel, c(step.max(1)), "q")?;
         let inside = b.build_int_add(q, c(1), "inside")?;
-        let top = c(abi::lhist_buckets(min, max, step) as i64 + 1);
-        let idx = b.build_select(above, top, inside, "idx")?.into_int_value();
+        let idx = b
+            .build_select(above, c(overflow), inside, "idx")?
+            .into_int_value();
         Ok(b.build_select(below, c(0), idx, "idx")?.into_int_value())
     }
 }
